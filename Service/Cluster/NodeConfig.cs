@@ -1,0 +1,14 @@
+namespace GeoLedger.Cluster;
+
+/// <summary>The node config: which member this node is and who the members are.</summary>
+/// <param name="Self">The id of this node; always one of <paramref name="Members"/>.</param>
+/// <param name="Members">Every member of the cluster, this node included.</param>
+public sealed record NodeConfig(string Self, IReadOnlyList<ClusterMember> Members)
+{
+    /// <summary>The member this node is.</summary>
+    public ClusterMember SelfMember => Members.First(m => m.Id == Self);
+
+    /// <summary>Finds a member by its Raft endpoint (scheme, host and port compared).</summary>
+    public ClusterMember? FindByRaft(Uri raft) =>
+        Members.FirstOrDefault(m => NodeConfigLoader.SameEndpoint(m.Raft, raft));
+}
