@@ -1,3 +1,35 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using GeoLedger;
+using GeoLedger.Cluster;
+using GeoLedger.Ledger;
+
+// One GeoLedger node: the client API on its public port, Raft on its own port.
+WebApplication app;
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.Logging.AddSimpleConsole(o =>
+    {
+        o.SingleLine = true;
+        o.TimestampFormat = "HH:mm:ss.fff ";
+    });
+    builder.AddLedgerNode();
+    app = builder.Build();
+    await app.RestoreLedgerStateAsync();
+    app.UseLedgerNode();
+}
+catch (Exception e) when (e is NodeConfigException or InvalidOperationException or SnapshotCorruptedException)
+{
+    return StartupFailure.Report(e.Message);
+}
+
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e) when (e is WriteAheadLog.HashMismatchException or WriteAheadLog.MissingPageException or WriteAheadLog.InternalException or InvalidDataException or SnapshotCorruptedException)
+{
+    var folder = app.Services.GetRequiredService<LedgerOptions>().DataDirectory;
+    return StartupFailure.Report($"the write-ahead log or snapshots in folder '{folder}' failed an integrity check ({e.GetType().Name}: {e.Message}). Move the folder aside and let the node catch up from the cluster, or restore it from a backup.");
+}

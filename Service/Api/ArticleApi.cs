@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using GeoLedger.Cluster;
+using GeoLedger.Ledger;
+using Microsoft.Extensions.Options;
+
+namespace GeoLedger.Api;
+
+/// <summary>
+/// The original article's interface, kept verbatim for its readers' scripts: <c>GET /{id}</c> and
+/// <c>PUT /{id}</c> with <c>{"state": "..."}</c>, answering
+/// <c>{"leader", "current", "id", "state"}</c>. It maps onto the key <c>{id}</c>.
+/// </summary>
+internal static class ArticleApi
+{
+    public static IEndpointRouteBuilder MapArticleApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/{id:int}", GetAsync);
+        routes.MapPut("/{id:int}", PutAsync);
+        return routes;
+    }
+
+    /// <summary><c>GET /{id}</c>: 200 with <c>state: null</c> for an id never written.</summary>
+    public static async Task<IResult> GetAsync(HttpContext context, int id, LedgerStore store, ReadGate gate, ClusterView view)
+    {
+        if (!RequestReader.TryReadConsistency(context, out var consistency, out var error))
+            return error!;
+        if (await gate.EnterAsync(context, consistency) is { } unavailable)
+            return unavailable;
+        return Answer(view, id, store.Get(Key(id))?.Value);
+    }
+
+    /// <summary><c>PUT /{id}</c> with <c>{"state": "..."}</c>.</summary>
+    public static async Task<IResult> PutAsync(HttpContext context, int id, LedgerWriter writer, ClusterView view, IOptions<LedgerOptions> options)
+    {
+        var (value, bodyError) = await RequestReader.ReadJsonPropertyAsync(context, "state", options.Value.MaxValueBytes, static state =>
+            state.ValueKind == JsonValueKind.String ? null : Problems.BadRequest("\"state\" must be a string", $"Send {{\"state\": \"...\"}}; got a JSON {state.ValueKind.ToString().ToLowerInvariant()}."));
+        if (bodyError is not null)
+            return bodyError;
+        return await KvApi.WriteAsync(context, writer, LedgerCommand.Put(Key(id), value!), result => Answer(view, id, result.Entry!.Value));
+    }
+
+    private static string Key(int id) => id.ToString(CultureInfo.InvariantCulture);
+
+    private static JsonResult Answer(ClusterView view, int id, byte[]? value) => new(w =>
+    {
+        w.WriteStartObject();
+        if (view.Leader is { } leader)
+            w.WriteString("leader", leader.Public.AbsoluteUri);
+        else
+            w.WriteNull("leader");
+        w.WriteString("current", view.Self.Public.AbsoluteUri);
+        w.WriteNumber("id", id);
+        w.WritePropertyName("state");
+        if (value is null)
+            w.WriteNullValue();
+        else if (value.Length > 0 && value[0] == (byte)'"')
+            w.WriteRawValue(value, skipInputValidation: true);
+        else
+            w.WriteStringValue(Encoding.UTF8.GetString(value)); // written through /v1 as non-string JSON: shown as its text
+        w.WriteEndObject();
+    });
+}

@@ -1,0 +1,118 @@
+using GeoLedger.Ledger;
+using Microsoft.Extensions.Options;
+
+namespace GeoLedger.Api;
+
+/// <summary>The <c>/v1/kv</c> API: get, put (with compare-and-set and create-only), delete, list.</summary>
+internal static class KvApi
+{
+    private const string KeyPrefix = "/v1/kv/";
+    private const int DefaultListLimit = 100;
+    private const int MaxListLimit = 1000;
+
+    public static IEndpointRouteBuilder MapKvApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/kv");
+        group.MapGet("", ListAsync);
+        group.MapGet("{**key}", GetAsync);
+        group.MapPut("{**key}", PutAsync);
+        group.MapDelete("{**key}", DeleteAsync);
+        return routes;
+    }
+
+    /// <summary><c>GET /v1/kv/{key}</c>.</summary>
+    public static async Task<IResult> GetAsync(HttpContext context, string? key, LedgerStore store, ReadGate gate)
+    {
+        if (!RequestReader.TryReadKey(context, KeyPrefix, key, out var k, out var error)
+            || !RequestReader.TryReadConsistency(context, out var consistency, out error))
+            return error!;
+        if (await gate.EnterAsync(context, consistency) is { } unavailable)
+            return unavailable;
+        if (store.Get(k) is not { } entry)
+            return Problems.NotFound(k);
+        var ifNoneMatch = context.Request.Headers.IfNoneMatch;
+        if (ifNoneMatch.Count == 1 && RequestReader.TryParseRevisionETag(ifNoneMatch[0]!, out var seen) && seen == entry.Revision)
+        {
+            context.Response.Headers.ETag = JsonResult.ETag(entry.Revision);
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return JsonResult.Entry(entry);
+    }
+
+    /// <summary><c>PUT /v1/kv/{key}</c> with <c>{"value": ...}</c>.</summary>
+    public static async Task<IResult> PutAsync(HttpContext context, string? key, LedgerWriter writer, IOptions<LedgerOptions> options)
+    {
+        if (!RequestReader.TryReadKey(context, KeyPrefix, key, out var k, out var error)
+            || !RequestReader.TryReadPrecondition(context, allowCreateOnly: true, out var precondition, out error))
+            return error!;
+        var (value, bodyError) = await RequestReader.ReadJsonPropertyAsync(context, "value", options.Value.MaxValueBytes);
+        if (bodyError is not null)
+            return bodyError;
+        return await WriteAsync(context, writer, LedgerCommand.Put(k, value!, precondition), result => JsonResult.Entry(result.Entry!));
+    }
+
+    /// <summary><c>DELETE /v1/kv/{key}</c>.</summary>
+    public static async Task<IResult> DeleteAsync(HttpContext context, string? key, LedgerWriter writer)
+    {
+        if (!RequestReader.TryReadKey(context, KeyPrefix, key, out var k, out var error)
+            || !RequestReader.TryReadPrecondition(context, allowCreateOnly: false, out var precondition, out error))
+            return error!;
+        return await WriteAsync(context, writer, LedgerCommand.Delete(k, precondition), _ => TypedResults.NoContent());
+    }
+
+    /// <summary><c>GET /v1/kv?prefix=p&amp;limit=n&amp;after=k</c>.</summary>
+    public static async Task<IResult> ListAsync(HttpContext context, LedgerStore store, ReadGate gate)
+    {
+        if (!RequestReader.TryReadConsistency(context, out var consistency, out var error))
+            return error!;
+        var query = context.Request.Query;
+        foreach (var name in new[] { "prefix", "limit", "after" })
+        {
+            if (query[name].Count > 1)
+                return Problems.BadRequest($"Give {name} once");
+        }
+
+        var prefix = query["prefix"].FirstOrDefault() ?? "";
+        if (prefix.Length > 0 && !RequestReader.ValidateKey(prefix, out error))
+            return error!;
+        var after = query["after"].FirstOrDefault();
+        if (after is not null && !RequestReader.ValidateKey(after, out error))
+            return error!;
+        var limit = DefaultListLimit;
+        if (query["limit"].FirstOrDefault() is { } limitText && (!int.TryParse(limitText, out limit) || limit < 1 || limit > MaxListLimit))
+            return Problems.BadRequest($"limit must be a whole number from 1 to {MaxListLimit}", $"'{limitText}' is not.");
+
+        if (await gate.EnterAsync(context, consistency) is { } unavailable)
+            return unavailable;
+        var (items, next) = store.List(prefix, after, limit);
+        return new JsonResult(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("items");
+            foreach (var item in items)
+                JsonResult.WriteEntry(w, item);
+            w.WriteEndArray();
+            if (next is null)
+                w.WriteNull("next");
+            else
+                w.WriteString("next", next);
+            w.WriteEndObject();
+        });
+    }
+
+    /// <summary>Runs a write and maps its outcome onto HTTP: 2xx, 404, 412, 307, 503 or 504.</summary>
+    public static async Task<IResult> WriteAsync(HttpContext context, LedgerWriter writer, LedgerCommand command, Func<ApplyResult, IResult> success)
+    {
+        var outcome = await writer.WriteAsync(command, context.RequestAborted);
+        return outcome switch
+        {
+            WriteOutcome.NotLeader notLeader => Problems.RedirectToLeader(context, notLeader.Leader),
+            WriteOutcome.Unknown unknown => Problems.OutcomeUnknown(unknown.Reason),
+            WriteOutcome.Applied { Result.Status: ApplyStatus.PreconditionFailed } applied => Problems.PreconditionFailed(command.Key, applied.Result.Entry?.Revision),
+            WriteOutcome.Applied { Result.Status: ApplyStatus.NotFound } => Problems.NotFound(command.Key),
+            WriteOutcome.Applied applied => success(applied.Result),
+            _ => throw new InvalidOperationException($"Unexpected write outcome {outcome}"),
+        };
+    }
+}

@@ -1,0 +1,32 @@
+using DotNext.Net.Cluster.Consensus.Raft;
+using GeoLedger.Cluster;
+using GeoLedger.Ledger;
+using Microsoft.Extensions.Options;
+
+namespace GeoLedger.Api;
+
+/// <summary>Makes a read linearizable (a read barrier through the leader) or lets it read locally.</summary>
+internal sealed class ReadGate(ClusterView view, IOptions<LedgerOptions> options)
+{
+    private readonly TimeSpan timeout = TimeSpan.FromMilliseconds(options.Value.ReadTimeoutMs);
+
+    /// <summary>Null when the read may proceed; otherwise the 503 to answer.</summary>
+    public async Task<IResult?> EnterAsync(HttpContext context, Consistency consistency)
+    {
+        if (consistency == Consistency.Local)
+            return null;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await view.Raft.ApplyReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+            return null;
+        }
+        // A failed barrier changed nothing, so whatever the cause the answer is 503 (safe to retry).
+        catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            return Problems.Unavailable(context, "Linearizable read not possible now: retry, or use ?consistency=local",
+                "This node could not confirm the leader's commit index in time (no leader, or a majority unreachable).");
+        }
+    }
+}

@@ -1,0 +1,276 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using GeoLedger.Ledger;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+
+namespace GeoLedger.Api;
+
+/// <summary>Turns request parts into validated values, or into the 4xx problem that says what to fix.</summary>
+internal static class RequestReader
+{
+    /// <summary>Longest key, in UTF-8 bytes.</summary>
+    public const int MaxKeyBytes = 1024;
+
+    /// <summary>Deepest JSON nesting accepted in a body.</summary>
+    public const int MaxJsonDepth = 64;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// The key after <paramref name="prefix"/>, percent-decoded exactly once from the raw request target
+    /// (so <c>%2F</c> is a <c>/</c> in the key and <c>%25</c> a literal <c>%</c>).
+    /// </summary>
+    public static bool TryReadKey(HttpContext context, string prefix, string? routeValue, out string key, out IResult? error)
+    {
+        key = "";
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        string? encoded = null;
+        if (!string.IsNullOrEmpty(raw) && raw.All(char.IsAscii))
+        {
+            var path = raw.Split('?', 2)[0];
+            if (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                encoded = path[prefix.Length..];
+        }
+
+        if (encoded is null)
+        {
+            key = routeValue ?? "";
+        }
+        else if (!TryPercentDecode(encoded, out key))
+        {
+            error = Problems.BadRequest("Malformed key: fix its percent-encoding", "The key must be valid UTF-8 after percent-decoding, with every '%' followed by two hex digits.");
+            return false;
+        }
+
+        return ValidateKey(key, out error);
+    }
+
+    /// <summary>Checks the key rules: 1..1024 UTF-8 bytes, no control characters.</summary>
+    public static bool ValidateKey(string key, out IResult? error)
+    {
+        error = null;
+        var bytes = Encoding.UTF8.GetByteCount(key);
+        if (bytes == 0)
+            error = Problems.BadRequest("Empty key: name a key after /v1/kv/", "Keys are 1 to 1024 bytes of UTF-8.");
+        else if (bytes > MaxKeyBytes)
+            error = Problems.BadRequest("Key too long: use at most 1024 bytes", $"The key is {bytes} bytes of UTF-8; the limit is {MaxKeyBytes}.");
+        else if (key.Any(char.IsControl))
+            error = Problems.BadRequest("Key has a control character: remove it", "Keys may not contain control characters (U+0000-U+001F, U+007F-U+009F).");
+        else if (key.Any(char.IsSurrogate) && !IsWellFormedUtf16(key))
+            error = Problems.BadRequest("Key is not valid Unicode: fix its encoding", "The key contains a lone surrogate.");
+        return error is null;
+    }
+
+    /// <summary>Reads <c>?consistency=</c> (default linearizable).</summary>
+    public static bool TryReadConsistency(HttpContext context, out Consistency consistency, out IResult? error)
+    {
+        consistency = Consistency.Linearizable;
+        error = null;
+        var values = context.Request.Query["consistency"];
+        if (values.Count == 0)
+            return true;
+        if (values.Count > 1)
+        {
+            error = Problems.BadRequest("Give consistency once", "Use ?consistency=linearizable or ?consistency=local, not both.");
+            return false;
+        }
+
+        switch (values[0]?.ToLowerInvariant())
+        {
+            case "linearizable":
+                return true;
+            case "local":
+                consistency = Consistency.Local;
+                return true;
+            default:
+                error = Problems.BadRequest("Unknown consistency level: use linearizable or local", $"'{values[0]}' is not a consistency level.");
+                return false;
+        }
+    }
+
+    /// <summary>Reads <c>If-Match</c> / <c>If-None-Match</c> into a precondition for a write.</summary>
+    public static bool TryReadPrecondition(HttpContext context, bool allowCreateOnly, out Precondition precondition, out IResult? error)
+    {
+        precondition = Precondition.None;
+        error = null;
+        var ifMatch = context.Request.Headers.IfMatch;
+        var ifNoneMatch = context.Request.Headers.IfNoneMatch;
+        if (ifMatch.Count > 0 && ifNoneMatch.Count > 0)
+        {
+            error = Problems.BadRequest("Conflicting preconditions: send If-Match or If-None-Match, not both");
+            return false;
+        }
+
+        if (ifNoneMatch.Count > 0)
+        {
+            if (!allowCreateOnly || ifNoneMatch.Count != 1 || ifNoneMatch[0]?.Trim() != "*")
+            {
+                error = Problems.BadRequest(
+                    allowCreateOnly ? "If-None-Match on a write must be *" : "If-None-Match is not allowed here",
+                    allowCreateOnly ? "Send If-None-Match: * to create the key only if it does not exist." : "Use If-Match: \"<revision>\" on a delete.");
+                return false;
+            }
+
+            precondition = new Precondition(PreconditionKind.Absent);
+            return true;
+        }
+
+        if (ifMatch.Count == 0)
+            return true;
+        var text = string.Join(',', ifMatch.ToArray()).Trim();
+        if (text == "*")
+        {
+            precondition = new Precondition(PreconditionKind.Exists);
+            return true;
+        }
+
+        if (!TryParseRevisionETag(text, out var revision))
+        {
+            error = Problems.BadRequest("Malformed If-Match: send one revision as \"<revision>\"", $"'{text}' is not a single strong ETag such as \"42\" (or *).");
+            return false;
+        }
+
+        precondition = new Precondition(PreconditionKind.RevisionEquals, revision);
+        return true;
+    }
+
+    /// <summary>Parses a strong ETag <c>"123"</c> holding a positive revision.</summary>
+    public static bool TryParseRevisionETag(string text, out long revision)
+    {
+        revision = 0;
+        text = text.Trim();
+        return text.Length >= 3 && text[0] == '"' && text[^1] == '"'
+            && long.TryParse(text.AsSpan(1, text.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out revision)
+            && revision > 0;
+    }
+
+    /// <summary>
+    /// Reads a JSON object body holding exactly the property <paramref name="property"/>, whose value
+    /// is returned as minified UTF-8 JSON text. Enforces the content type, the size limit and the depth.
+    /// </summary>
+    public static async Task<(byte[]? Value, IResult? Error)> ReadJsonPropertyAsync(HttpContext context, string property, int maxValueBytes, Func<JsonElement, IResult?>? check = null)
+    {
+        var request = context.Request;
+        if (string.IsNullOrEmpty(request.ContentType))
+            return (null, Problems.UnsupportedMediaType("The request has no Content-Type; send the body as application/json."));
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            return (null, Problems.UnsupportedMediaType($"Content-Type '{request.ContentType}' is not application/json."));
+        if (mediaType.Charset.HasValue && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+            return (null, Problems.UnsupportedMediaType($"Charset '{mediaType.Charset}' is not supported; JSON bodies are UTF-8."));
+
+        var limit = maxValueBytes + 64 * 1024;
+        if (request.ContentLength > limit)
+            return (null, Problems.TooLarge("Body too large: send a smaller value", $"The body is {request.ContentLength} bytes; values may be at most {maxValueBytes} bytes."));
+
+        var body = new ArrayBufferWriter<byte>(Math.Min(limit, (int?)request.ContentLength ?? 4096) + 1);
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
+            {
+                if (body.WrittenCount + read > limit)
+                    return (null, Problems.TooLarge("Body too large: send a smaller value", $"Values may be at most {maxValueBytes} bytes."));
+                body.Write(buffer.AsSpan(0, read));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.WrittenMemory, new JsonDocumentOptions { MaxDepth = MaxJsonDepth });
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.BadRequest("Malformed JSON: fix the request body", $"{e.Message} The body must be {{\"{property}\": <any JSON>}}, nested at most {MaxJsonDepth} deep."));
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return (null, Problems.BadRequest($"Body must be a JSON object: {{\"{property}\": ...}}", $"The body is a JSON {root.ValueKind.ToString().ToLowerInvariant()}."));
+            JsonElement? found = null;
+            foreach (var p in root.EnumerateObject())
+            {
+                if (p.NameEquals(property) && found is null)
+                    found = p.Value;
+                else
+                    return (null, Problems.BadRequest($"Body must hold only \"{property}\"", $"Unexpected or repeated property '{p.Name}'."));
+            }
+
+            if (found is not { } value)
+                return (null, Problems.BadRequest($"Body is missing \"{property}\"", $"Send {{\"{property}\": <value>}}."));
+            if (check?.Invoke(value) is { } invalid)
+                return (null, invalid);
+
+            var output = new ArrayBufferWriter<byte>(body.WrittenCount);
+            using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, SkipValidation = true, MaxDepth = MaxJsonDepth + 1 }))
+                value.WriteTo(writer);
+            if (output.WrittenCount > maxValueBytes)
+                return (null, Problems.TooLarge("Value too large: send a smaller value", $"The value is {output.WrittenCount} bytes of minified JSON; the limit (Ledger:MaxValueBytes) is {maxValueBytes}."));
+            return (output.WrittenSpan.ToArray(), null);
+        }
+    }
+
+    private static bool TryPercentDecode(string encoded, out string decoded)
+    {
+        decoded = "";
+        if (!encoded.Contains('%'))
+        {
+            decoded = encoded;
+            return true;
+        }
+
+        var bytes = new List<byte>(encoded.Length);
+        Span<byte> utf8 = stackalloc byte[4];
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            var c = encoded[i];
+            if (c == '%')
+            {
+                if (i + 2 >= encoded.Length || !byte.TryParse(encoded.AsSpan(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var b))
+                    return false;
+                bytes.Add(b);
+                i += 2;
+            }
+            else
+            {
+                var n = Encoding.UTF8.GetBytes([c], utf8);
+                for (var j = 0; j < n; j++)
+                    bytes.Add(utf8[j]);
+            }
+        }
+
+        try
+        {
+            decoded = StrictUtf8.GetString(bytes.ToArray());
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsWellFormedUtf16(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+                i++;
+            else if (char.IsSurrogate(s[i]))
+                return false;
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,164 @@
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Http;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using GeoLedger.Api;
+using GeoLedger.Cluster;
+using GeoLedger.Ledger;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
+
+namespace GeoLedger;
+
+/// <summary>Wires one GeoLedger node: settings, sockets, Raft, storage, API.</summary>
+public static class LedgerNode
+{
+    /// <summary>
+    /// Raft timing for nodes on one site (loopback or one region). Election 300-600 ms gives
+    /// sub-second failover after a crash; the rpc and request timeouts are long enough for a
+    /// follower far behind to receive a large batch or snapshot chunk within one call.
+    /// </summary>
+    private static readonly Dictionary<string, string?> LocalRaftDefaults = new()
+    {
+        ["lowerElectionTimeout"] = "300",
+        ["upperElectionTimeout"] = "600",
+        ["heartbeatThreshold"] = "0.3",
+        ["rpcTimeout"] = "00:00:01",
+        ["requestTimeout"] = "00:00:05",
+    };
+
+    /// <summary>Registers everything a node needs and binds its sockets.</summary>
+    /// <exception cref="NodeConfigException">The node config or command line is invalid.</exception>
+    /// <exception cref="InvalidOperationException">A setting is invalid; the message names it.</exception>
+    public static WebApplicationBuilder AddLedgerNode(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection("Ledger").Get<LedgerOptions>() ?? new LedgerOptions();
+        Validate(options);
+        var topology = NodeTopology.Resolve(builder.Configuration, options);
+        var self = topology.Self;
+        if (string.IsNullOrEmpty(options.ClusterSecret) && topology.Config.Members.Any(m => !IsLoopback(m.Raft)))
+            throw new InvalidOperationException("Ledger:ClusterSecret is required: some member's Raft endpoint is not on loopback, and Raft must not be open to anyone who can reach the port");
+
+        var dataDirectory = Path.GetFullPath(options.DataDirectory ?? Path.Combine(builder.Environment.ContentRootPath, ".data", self.Id));
+        options.DataDirectory = dataDirectory;
+        Directory.CreateDirectory(dataDirectory);
+        var dataLock = DataDirectoryLock.Acquire(dataDirectory);
+
+        builder.Services.AddSingleton(dataLock);
+        builder.Services.AddSingleton(topology);
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new ClusterSecret(options.ClusterSecret));
+        builder.Services.AddSingleton<ApiAuthentication>();
+        builder.Services.AddSingleton<LedgerStore>();
+        builder.Services.AddSingleton(sp => new LedgerStateMachine(
+            new DirectoryInfo(Path.Combine(dataDirectory, "snapshots")),
+            sp.GetRequiredService<LedgerStore>(),
+            options.SnapshotInterval,
+            sp.GetRequiredService<ILogger<LedgerStateMachine>>())
+        {
+            ApplyDelay = TimeSpan.FromMilliseconds(options.TestApplyDelayMs),
+        });
+        builder.Services.AddSingleton<IStateMachine>(sp => sp.GetRequiredService<LedgerStateMachine>());
+        builder.Services.UsePersistentLog(new WriteAheadLog.Options
+        {
+            Location = Path.Combine(dataDirectory, "wal"),
+            HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash3,
+        });
+        builder.Services.AddSingleton(sp => (WriteAheadLog)sp.GetRequiredService<IPersistentState>());
+        builder.Services.UseInMemoryConfigurationStorage(members =>
+        {
+            foreach (var member in topology.Config.Members)
+                members.Add(new UriEndPoint(member.Raft));
+        });
+
+        // Defaults first, then the Raft section (so any Raft:* setting wins), then what GeoLedger fixes.
+        var raftSection = new ConfigurationBuilder().AddInMemoryCollection(LocalRaftDefaults).AddConfiguration(builder.Configuration.GetSection("Raft")).Build();
+        builder.Services.ConfigureLocalNode(raftSection);
+        builder.Services.PostConfigure<HttpClusterMemberConfiguration>(c =>
+        {
+            c.PublicEndPoint = self.Raft;
+            c.ColdStart = false; // the member list is static and complete: nobody bootstraps alone
+            c.ClientHandlerName = RaftHttpHandlerFactory.Name;
+        });
+        builder.Services.AddSingleton<IHttpMessageHandlerFactory>(sp => new RaftHttpHandlerFactory(
+            sp.GetRequiredService<ClusterSecret>(),
+            TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<HttpClusterMemberConfiguration>>().Value.LowerElectionTimeout)));
+
+        builder.Services.AddSingleton<ClusterView>();
+        builder.Services.AddSingleton<LedgerWriter>();
+        builder.Services.AddSingleton<ReadGate>();
+        builder.Services.AddProblemDetails();
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (var endpoint in topology.Client)
+                kestrel.Listen(endpoint.Address, endpoint.Port, listen => { if (endpoint.Https) listen.UseHttps(); });
+            kestrel.Listen(topology.Raft.Address, topology.Raft.Port);
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Restores the state machine from its newest snapshot. Must run after <c>Build()</c> and before
+    /// anything resolves the Raft cluster, because the write-ahead log reads the restored snapshot
+    /// index when it is constructed.
+    /// </summary>
+    /// <exception cref="SnapshotCorruptedException">The newest snapshot failed its checks.</exception>
+    public static async Task RestoreLedgerStateAsync(this WebApplication app)
+    {
+        await app.Services.GetRequiredService<LedgerStateMachine>().RestoreAsync();
+        var topology = app.Services.GetRequiredService<NodeTopology>();
+        var options = app.Services.GetRequiredService<LedgerOptions>();
+        LogMessages.NodeStarting(app.Logger, topology.Self.Id, topology.Self.Public, topology.Self.Raft, topology.Config.Members.Count, options.DataDirectory!);
+        if (app.Services.GetRequiredService<ApiAuthentication>().IsOff)
+            LogMessages.AuthenticationOff(app.Logger);
+    }
+
+    /// <summary>
+    /// Splits the two ports: the Raft port serves only .NEXT's protocol (behind the cluster secret),
+    /// the client port serves only the API.
+    /// </summary>
+    public static WebApplication UseLedgerNode(this WebApplication app)
+    {
+        var raftPort = app.Services.GetRequiredService<NodeTopology>().Raft.Port;
+        var view = app.Services.GetRequiredService<ClusterView>();
+        view.Raft.LeaderChanged += (_, leader) => LogMessages.LeaderChanged(app.Logger, view.Leader?.Id ?? (leader is null ? "none" : "unknown"));
+
+        app.MapWhen(context => ClientPipeline.IsRaftPort(context, raftPort), raft =>
+        {
+            raft.UseMiddleware<ClusterSecretMiddleware>();
+            raft.UseConsensusProtocolHandler();
+            raft.Run(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+        });
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseClientPipeline();
+        app.MapKvApi();
+        app.MapClusterApi();
+        app.MapArticleApi();
+        return app;
+    }
+
+    private static void Validate(LedgerOptions options)
+    {
+        if (options.MaxValueBytes < 1 || options.MaxValueBytes > 64 * 1024 * 1024)
+            throw new InvalidOperationException($"Ledger:MaxValueBytes is {options.MaxValueBytes}: use 1 to 67108864");
+        if (options.SnapshotInterval < 1)
+            throw new InvalidOperationException($"Ledger:SnapshotInterval is {options.SnapshotInterval}: use a positive number of log entries");
+        if (options.WriteTimeoutMs < 1 || options.ReadTimeoutMs < 1)
+            throw new InvalidOperationException("Ledger:WriteTimeoutMs and Ledger:ReadTimeoutMs must be positive");
+        if (options.RaftPort is < 1 or > 65535)
+            throw new InvalidOperationException($"Ledger:RaftPort is {options.RaftPort}: use 1 to 65535");
+        if (options.TestApplyDelayMs < 0)
+            throw new InvalidOperationException("Ledger:TestApplyDelayMs must not be negative");
+    }
+
+    private static bool IsLoopback(Uri url) =>
+        url.IsLoopback || (System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
+}
