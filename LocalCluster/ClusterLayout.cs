@@ -1,0 +1,52 @@
+using GeoLedger.Cluster;
+
+namespace GeoLedger.LocalCluster;
+
+/// <summary>The members of a local cluster and where each keeps its data; renders every node config.</summary>
+public sealed class ClusterLayout
+{
+    private ClusterLayout(string root, IReadOnlyList<NodeSpec> nodes)
+    {
+        Root = root;
+        Nodes = nodes;
+    }
+
+    /// <summary>The folder holding every node's data folder and config.</summary>
+    public string Root { get; }
+
+    /// <summary>The nodes, in member order.</summary>
+    public IReadOnlyList<NodeSpec> Nodes { get; }
+
+    /// <summary>
+    /// <paramref name="count"/> nodes on loopback named <c>node-0</c>..; client and Raft ports are
+    /// taken from <paramref name="ports"/> in pairs (or allocated free when null).
+    /// </summary>
+    public static ClusterLayout OnLoopback(string root, int count, IReadOnlyList<int>? ports = null, string host = "127.0.0.1")
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (ports is not null && ports.Count < 2 * count)
+            throw new ArgumentException($"{count} nodes need {2 * count} ports", nameof(ports));
+        var nodes = new List<NodeSpec>();
+        for (var i = 0; i < count; i++)
+        {
+            var clientPort = ports?[2 * i] ?? PortAllocator.Next();
+            var raftPort = ports?[2 * i + 1] ?? PortAllocator.Next();
+            var member = new ClusterMember($"node-{i}", "local", new Uri($"http://{host}:{raftPort}/"), new Uri($"http://{host}:{clientPort}/"));
+            nodes.Add(new NodeSpec(member, Path.Combine(root, member.Id)));
+        }
+
+        return new ClusterLayout(Path.GetFullPath(root), nodes);
+    }
+
+    /// <summary>Writes each node's config file (the same schema and loader a VM uses).</summary>
+    public void WriteNodeConfigs()
+    {
+        Directory.CreateDirectory(Root);
+        var members = Nodes.Select(n => n.Member).ToList();
+        foreach (var node in Nodes)
+        {
+            var config = NodeConfigLoader.Validate(new NodeConfig(node.Id, members));
+            File.WriteAllText(node.NodeConfigPath, NodeConfigLoader.Render(config));
+        }
+    }
+}
