@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace GeoLedger.Tests.Api;
 
 /// <summary>A single in-process node on a fresh data folder, deleted on dispose.</summary>
-public sealed class LedgerFactory : WebApplicationFactory<Program>
+/// <remarks>Any public type of the service assembly names its entry point; <c>Program</c> would be ambiguous with the launcher's.</remarks>
+public sealed class LedgerFactory : WebApplicationFactory<GeoLedger.Ledger.LedgerOptions>
 {
     private readonly Dictionary<string, string?> settings;
 

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using GeoLedger.LocalCluster;
+
+namespace GeoLedger.Tests.MultiNode;
+
+/// <summary>
+/// A cluster of real node processes on loopback ports nobody else uses, on a temp folder deleted
+/// afterwards; node output is kept and shown when a test fails.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<string> output = new();
+
+    private TestCluster(string root, int count, IReadOnlyDictionary<string, string>? settings, Func<string, IReadOnlyDictionary<string, string>?>? perNode)
+    {
+        Root = root;
+        Nodes = LocalClusterNodes.Start(ClusterLayout.OnLoopback(root, count), settings, output.Enqueue, perNode);
+    }
+
+    /// <summary>The running cluster.</summary>
+    public LocalClusterNodes Nodes { get; }
+
+    /// <summary>The temp folder holding every node's data.</summary>
+    public string Root { get; }
+
+    /// <summary>Every output line so far, prefixed with the node id.</summary>
+    public string Output => string.Join('\n', output);
+
+    /// <summary>Starts <paramref name="count"/> nodes and waits for them to agree on a leader.</summary>
+    public static async Task<TestCluster> StartAsync(int count, IReadOnlyDictionary<string, string>? settings = null, Func<string, IReadOnlyDictionary<string, string>?>? perNode = null)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "geoledger-cluster-tests", Guid.NewGuid().ToString("N"));
+        var cluster = new TestCluster(root, count, settings, perNode);
+        try
+        {
+            await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="assertions"/>; on failure rethrows with the nodes' output attached.</summary>
+    public async Task WithOutputOnFailureAsync(Func<Task> assertions)
+    {
+        try
+        {
+            await assertions();
+        }
+        catch (Exception e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n--- node output ---\n{Output}\n--- end of node output ---\n{e}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Nodes.DisposeAsync();
+        if (Directory.Exists(Root))
+            Directory.Delete(Root, recursive: true);
+    }
+}

@@ -1,2 +1,0 @@
-/// <summary>Makes the top-level program visible to the in-process tests (WebApplicationFactory).</summary>
-public partial class Program;
