@@ -28,4 +28,7 @@ internal static partial class LogMessages
 
     [LoggerMessage(1007, LogLevel.Warning, "Authentication is off: Ledger:ApiTokens is empty, so anyone who reaches the client port can read and write")]
     public static partial void AuthenticationOff(ILogger logger);
+
+    [LoggerMessage(1008, LogLevel.Warning, "Suppressed {Count} .NEXT log lines in the last minute (at most {Limit} a minute are written)")]
+    public static partial void DotNextLinesSuppressed(ILogger logger, int count, int limit);
 }

@@ -2,17 +2,14 @@ using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GeoLedger;
 using GeoLedger.Cluster;
 using GeoLedger.Ledger;
+using GeoLedger.Logging;
 
 // One GeoLedger node: the client API on its public port, Raft on its own port.
 WebApplication app;
 try
 {
     var builder = WebApplication.CreateBuilder(args);
-    builder.Logging.AddSimpleConsole(o =>
-    {
-        o.SingleLine = true;
-        o.TimestampFormat = "HH:mm:ss.fff ";
-    });
+    builder.Logging.AddLedgerConsole();
     builder.AddLedgerNode();
     app = builder.Build();
     await app.RestoreLedgerStateAsync();
