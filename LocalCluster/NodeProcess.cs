@@ -10,16 +10,22 @@ public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly string nodeDll;
     private readonly IReadOnlyDictionary<string, string> settings;
+    private readonly IReadOnlyList<string>? commandLine;
     private Process? process;
 
     /// <summary>Prepares (does not start) the node described by <paramref name="spec"/>.</summary>
     /// <param name="spec">The node.</param>
     /// <param name="settings">Extra configuration, as <c>--Key=Value</c> arguments (e.g. <c>Raft:rpcTimeout</c>).</param>
     /// <param name="output">Receives each output line, already prefixed with <c>[id]</c>.</param>
-    public NodeProcess(NodeSpec spec, IReadOnlyDictionary<string, string>? settings = null, Action<string>? output = null)
+    /// <param name="commandLine">
+    /// Arguments that replace the node config file (e.g. the article's <c>--members:N</c> form); the
+    /// data folder and <paramref name="settings"/> are still passed.
+    /// </param>
+    public NodeProcess(NodeSpec spec, IReadOnlyDictionary<string, string>? settings = null, Action<string>? output = null, IReadOnlyList<string>? commandLine = null)
     {
         Spec = spec;
         this.settings = settings ?? new Dictionary<string, string>();
+        this.commandLine = commandLine;
         Output = output ?? (_ => { });
         nodeDll = NodeBinary.Locate();
     }
@@ -55,7 +61,11 @@ public sealed class NodeProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add($"--Ledger:NodeConfig={Spec.NodeConfigPath}");
+        if (commandLine is null)
+            info.ArgumentList.Add($"--Ledger:NodeConfig={Spec.NodeConfigPath}");
+        else
+            foreach (var argument in commandLine)
+                info.ArgumentList.Add(argument);
         info.ArgumentList.Add($"--Ledger:DataDirectory={Spec.DataDirectory}");
         foreach (var (key, value) in settings)
             info.ArgumentList.Add($"--{key}={value}");

@@ -33,8 +33,8 @@ public sealed class LedgerOptions
     /// <summary>How long a linearizable read waits for its barrier before answering 503 (milliseconds).</summary>
     public int ReadTimeoutMs { get; set; } = 5_000;
 
-    /// <summary>Test hook: a pause before each apply on this node (milliseconds); 0 in production.</summary>
-    public int TestApplyDelayMs { get; set; }
+    /// <summary>Test hook: a pause before applying each entry received from a leader (milliseconds); 0 in production.</summary>
+    public int TestFollowerApplyDelayMs { get; set; }
 }
 
 /// <summary>One client token.</summary>

@@ -25,14 +25,17 @@ public sealed class LedgerStateMachine(DirectoryInfo location, LedgerStore store
     /// <summary>Index of the newest snapshot written or installed; 0 before the first.</summary>
     public long LastSnapshotIndex => Interlocked.Read(ref lastSnapshotIndex);
 
-    /// <summary>A pause before each apply; only the cluster tests set it, to hold a follower behind.</summary>
-    public TimeSpan ApplyDelay { get; init; }
+    /// <summary>
+    /// A pause before applying each entry this node did not append itself as leader (entries without
+    /// a write context); only the cluster tests set it, to hold a follower behind its commit index.
+    /// </summary>
+    public TimeSpan FollowerApplyDelay { get; init; }
 
     /// <inheritdoc/>
     protected override async ValueTask<bool> ApplyAsync(LogEntry entry, CancellationToken token)
     {
-        if (ApplyDelay > TimeSpan.Zero)
-            await Task.Delay(ApplyDelay, token).ConfigureAwait(false);
+        if (FollowerApplyDelay > TimeSpan.Zero && entry.Context is null)
+            await Task.Delay(FollowerApplyDelay, token).ConfigureAwait(false);
 
         if (entry.IsConfiguration || !entry.TryGetPayload(out var payload) || payload.IsEmpty)
         {

@@ -16,12 +16,16 @@ public sealed class LedgerWriter(ClusterView view, IOptions<LedgerOptions> optio
     /// <summary>Writes <paramref name="command"/> through Raft.</summary>
     public async Task<WriteOutcome> WriteAsync(LedgerCommand command, CancellationToken aborted)
     {
-        if (!view.IsLeader)
+        var leader = view.Raft.Leader;
+        if (leader is null || leader.IsRemote)
             return new WriteOutcome.NotLeader(view.Leader);
 
-        var context = new WriteContext();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         deadline.CancelAfter(timeout);
+        if (!view.IsLeader && !await AwaitLeadershipAsync(deadline.Token).ConfigureAwait(false))
+            return new WriteOutcome.NotLeader(null);
+
+        var context = new WriteContext();
         try
         {
             await view.Raft.ReplicateAsync(command.Encode(), context, deadline.Token).ConfigureAwait(false);
@@ -42,5 +46,22 @@ public sealed class LedgerWriter(ClusterView view, IOptions<LedgerOptions> optio
         return context.Result is { } result
             ? new WriteOutcome.Applied(result)
             : new WriteOutcome.Unknown("the entry was applied without reporting its outcome");
+    }
+
+    /// <summary>
+    /// A newly elected leader takes writes once its term's first entry is committed and applied;
+    /// until then the write waits (nothing is appended), and gives up as "not attempted".
+    /// </summary>
+    private async Task<bool> AwaitLeadershipAsync(CancellationToken token)
+    {
+        try
+        {
+            var leadership = await view.Raft.WaitForLeadershipAsync(token).ConfigureAwait(false);
+            return !leadership.IsCancellationRequested;
+        }
+        catch (Exception e) when (e is OperationCanceledException or QuorumUnreachableException or ObjectDisposedException)
+        {
+            return false;
+        }
     }
 }
