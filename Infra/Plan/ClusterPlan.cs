@@ -218,6 +218,7 @@ public sealed partial record ClusterPlan
         var hash = config.ImageContentHash.Trim().ToLowerInvariant();
         if (hash.Length != 64 || !hash.All(Uri.IsHexDigit))
             throw new PlanException("publish", $"the content hash '{config.ImageContentHash}' of the published service is not a SHA-256: run Infra/publish.sh");
+        var gallery = Check(Kind.Gallery, $"{prefix}gallery{nameHash[..6]}", "namePrefix");
         var account = Check(Kind.StorageAccount, $"{prefix}{nameHash[..10]}", "namePrefix");
         var container = Check(Kind.BlobContainer, "images", "namePrefix");
         var blob = Check(Kind.Blob, $"geoledger-{hash[..16]}.tar.gz", "publish");
@@ -230,7 +231,7 @@ public sealed partial record ClusterPlan
             ContainerName = container,
             BlobName = blob,
             BlobUrl = new Uri($"https://{account}.blob.core.windows.net/{container}/{blob}"),
-            GalleryName = Check(Kind.Gallery, $"{prefix}gallery{nameHash[..6]}", "namePrefix"),
+            GalleryName = gallery,
             GalleryImageName = Check(Kind.GalleryImage, "geoledger-node", "namePrefix"),
             TemplateName = Check(Kind.ImageTemplate, $"{prefix}-geoledger-{hash[..16]}", "namePrefix"),
             ContentHash = hash,
@@ -354,6 +355,17 @@ public sealed partial record ClusterPlan
     private static List<string> CheckCidrs(StackConfig config, bool tls, List<Cidr> vnets)
     {
         var clients = config.ClientCidrs.Select(c => (Text: c.Trim(), Cidr: Cidr.Parse(c, "clientCidrs"))).ToList();
+        if (!tls && clients.Count == 0)
+            throw new PlanException("clientCidrs", "is required without tlsPfx: tokens would cross the internet unencrypted, so name who may reach the API (your address as x.x.x.x/32)");
+        if (clients.Any(c => c.Cidr.PrefixLength == 0))
+        {
+            if (!tls)
+                throw new PlanException("clientCidrs", "opens the plain-http API to the whole internet: set tlsPfx, or name narrower ranges");
+            if (clients.Count > 1)
+                throw new PlanException("clientCidrs", "0.0.0.0/0 already holds every other range: list it alone");
+            return ["Internet"];
+        }
+
         for (var i = 0; i < clients.Count; i++)
         {
             for (var j = i + 1; j < clients.Count; j++)
@@ -364,11 +376,6 @@ public sealed partial record ClusterPlan
 
             CheckOutsideVnets("clientCidrs", clients[i].Text, clients[i].Cidr, vnets);
         }
-
-        if (!tls && clients.Count == 0)
-            throw new PlanException("clientCidrs", "is required without tlsPfx: tokens would cross the internet unencrypted, so name who may reach the API (your address as x.x.x.x/32)");
-        if (!tls && clients.Any(c => c.Cidr.PrefixLength == 0))
-            throw new PlanException("clientCidrs", "opens the plain-http API to the whole internet: set tlsPfx, or name narrower ranges");
 
         if (config.AdminCidr is not null)
         {
