@@ -64,7 +64,7 @@ public static class CloudInit
         yaml.Append($"    owner: {owner}\n");
         yaml.Append($"    permissions: '{permissions}'\n");
         yaml.Append("    encoding: b64\n");
-        yaml.Append($"    content: {Convert.ToBase64String(content)}\n");
+        yaml.Append($"    content: \"{Convert.ToBase64String(content)}\"\n");
         if (defer)
             yaml.Append("    defer: true\n");
     }
