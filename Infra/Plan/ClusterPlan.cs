@@ -1,0 +1,423 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.RegularExpressions;
+using static GeoLedger.Infra.Plan.AzureNames;
+
+namespace GeoLedger.Infra.Plan;
+
+/// <summary>
+/// Every decision of the deployment, made from the stack config alone: names, address spaces,
+/// members, firewall rules, Raft timeouts, images per node and each VM's cloud-init. The Stack
+/// turns it into resources and decides nothing.
+/// </summary>
+public sealed partial record ClusterPlan
+{
+    /// <summary>Port of the Raft protocol (private network only).</summary>
+    public const int RaftPort = 3262;
+
+    /// <summary>SSH port.</summary>
+    public const int SshPort = 22;
+
+    /// <summary>The config the plan was made from.</summary>
+    public required StackConfig Config { get; init; }
+
+    /// <summary>Short hash of subscription and stack: keeps DNS labels and the storage account unique.</summary>
+    public required string NameHash { get; init; }
+
+    /// <summary>The regions, in config order.</summary>
+    public required IReadOnlyList<RegionPlan> Regions { get; init; }
+
+    /// <summary>Global VNet peerings: every ordered pair of regions.</summary>
+    public required IReadOnlyList<PeeringPlan> Peerings { get; init; }
+
+    /// <summary>The geo Raft profile.</summary>
+    public required RaftTimeouts Timeouts { get; init; }
+
+    /// <summary>The image pipeline.</summary>
+    public required ImagePlan Image { get; init; }
+
+    /// <summary>True when the API is served over https (a <c>tlsPfx</c> is set).</summary>
+    public required bool Tls { get; init; }
+
+    /// <summary>The client port: 443 with TLS, else 80.</summary>
+    public int ClientPort => Tls ? 443 : 80;
+
+    /// <summary>Every node, region by region.</summary>
+    public IEnumerable<NodePlan> Nodes => Regions.SelectMany(r => r.Nodes);
+
+    /// <summary>Makes the plan.</summary>
+    /// <exception cref="PlanException">The config is invalid; the message names the setting.</exception>
+    public static ClusterPlan Build(StackConfig config)
+    {
+        var regions = CheckRegions(config.Regions);
+        var counts = CheckNodeCounts(config, regions);
+        var prefix = config.NamePrefix;
+        if (string.IsNullOrWhiteSpace(prefix))
+            throw new PlanException("namePrefix", "must not be empty");
+        if (string.IsNullOrWhiteSpace(config.StackName))
+            throw new PlanException("stack", "the stack name is empty");
+        if (string.IsNullOrWhiteSpace(config.SubscriptionId))
+            throw new PlanException("azure-native:subscriptionId", "the subscription id is empty: run az login or set it");
+
+        CheckAdminUsername(config.AdminUsername);
+        CheckSshKey(config.SshPublicKey);
+        var apiToken = CheckSecret("apiToken", config.ApiToken, 16);
+        var clusterSecret = CheckSecret("clusterSecret", config.ClusterSecret, 16);
+        var tls = CheckTls(config.TlsPfx, config.TlsPfxPassword);
+        if (config.DataDiskSizeGb is < 4 or > 4096)
+            throw new PlanException("dataDiskSizeGb", $"{config.DataDiskSizeGb} is out of range: use 4 to 4096");
+        if (config.MaxRttMs is <= 0 or > 2000)
+            throw new PlanException("maxRttMs", $"{config.MaxRttMs} is out of range: use 1 to 2000 milliseconds");
+        if (string.IsNullOrWhiteSpace(config.VmSize) || !VmSizePattern().IsMatch(config.VmSize))
+            throw new PlanException("vmSize", $"'{config.VmSize}' is not an Azure VM size such as Standard_B2s");
+
+        var nameHash = Hex(SHA256.HashData(Encoding.UTF8.GetBytes($"{config.SubscriptionId}/{config.StackName}")));
+        var vnetCidrs = regions.Select((_, i) => new Cidr((uint)(10 << 24 | (i + 1) << 16), 16)).ToList();
+        var nsgSources = CheckCidrs(config, tls, vnetCidrs);
+        var timeouts = RaftTimeouts.ForRtt(RaftTimeouts.WorstRtt(regions, config.MaxRttMs));
+        var image = PlanImage(config, regions[0], nameHash);
+
+        // Members first (every node config lists all of them), then each node's files.
+        var scheme = tls ? "https" : "http";
+        var members = new List<NodePlan>();
+        for (var r = 0; r < regions.Count; r++)
+        {
+            var region = regions[r];
+            for (var i = 0; i < counts[region]; i++)
+            {
+                var id = $"{region}-{i}";
+                var label = Check(Kind.DnsLabel, $"{prefix}-{id}-{nameHash[..6]}", "namePrefix");
+                var fqdn = $"{label}.{region}.cloudapp.azure.com";
+                var ip = $"10.{r + 1}.0.{4 + i}";
+                members.Add(new NodePlan
+                {
+                    Id = id,
+                    Region = region,
+                    Index = i,
+                    PrivateIp = ip,
+                    DnsLabel = label,
+                    Fqdn = fqdn,
+                    PublicUrl = new Uri($"{scheme}://{fqdn}/"),
+                    RaftUrl = new Uri($"http://{ip}:{RaftPort}/"),
+                    VmName = Check(Kind.VirtualMachine, $"{prefix}-vm-{id}", "namePrefix"),
+                    ComputerName = Check(Kind.ComputerName, id, "regions"),
+                    NicName = Check(Kind.NetworkInterface, $"{prefix}-nic-{id}", "namePrefix"),
+                    PublicIpName = Check(Kind.PublicIp, $"{prefix}-pip-{id}", "namePrefix"),
+                    DataDiskName = Check(Kind.Disk, $"{prefix}-data-{id}", "namePrefix"),
+                    ImageVersion = "",
+                    TakesCurrentImage = false,
+                    NodeConfigJson = "",
+                    EnvFile = "",
+                    CloudInit = "",
+                });
+            }
+        }
+
+        var upgrades = CheckUpgradeNodes(config.UpgradeNodes, members);
+        var env = EnvFile.Render(EnvFile.Entries(apiToken, clusterSecret, timeouts, tls, config.TlsPfxPassword));
+        var nodes = members.Select(m =>
+        {
+            var takesCurrent = upgrades.Contains(m.Id) || !config.DeployedImages.ContainsKey(m.Id);
+            var json = NodeConfigJson.Render(m.Id, members);
+            return m with
+            {
+                ImageVersion = takesCurrent ? image.CurrentVersion : config.DeployedImages[m.Id],
+                TakesCurrentImage = takesCurrent,
+                NodeConfigJson = json,
+                EnvFile = env,
+                CloudInit = CloudInit.Render(m.Id, json, env, config.TlsPfx),
+            };
+        }).ToList();
+
+        image = image with
+        {
+            RetainedVersions = nodes.Select(n => n.ImageVersion).Where(v => v != image.CurrentVersion)
+                .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+        };
+
+        var clientPort = tls ? 443 : 80;
+        var regionPlans = regions.Select((region, r) =>
+        {
+            var rules = new List<NsgRule>
+            {
+                new("allow-api", 100, nsgSources, clientPort),
+                new("allow-raft-from-cluster", 110, vnetCidrs.Select(c => c.ToString()).ToList(), RaftPort),
+            };
+            if (config.AdminCidr is not null)
+                rules.Add(new NsgRule("allow-ssh-from-admin", 120, [config.AdminCidr.Trim()], SshPort));
+            var subnet = new Cidr(vnetCidrs[r].Network, 24);
+            return new RegionPlan(
+                region,
+                Check(Kind.ResourceGroup, $"{prefix}-{config.StackName}-{region}", "namePrefix"),
+                Check(Kind.VirtualNetwork, $"{prefix}-vnet-{region}", "namePrefix"),
+                vnetCidrs[r].ToString(),
+                "nodes",
+                subnet.ToString(),
+                Check(Kind.NetworkSecurityGroup, $"{prefix}-nsg-{region}", "namePrefix"),
+                rules,
+                nodes.Where(n => n.Region == region).ToList());
+        }).ToList();
+
+        var peerings = (from a in regions from b in regions where a != b
+                        select new PeeringPlan(Check(Kind.Peering, $"{a}-to-{b}", "regions"), a, b)).ToList();
+
+        return new ClusterPlan
+        {
+            Config = config,
+            NameHash = nameHash[..6],
+            Regions = regionPlans,
+            Peerings = peerings,
+            Timeouts = timeouts,
+            Image = image,
+            Tls = tls,
+        };
+    }
+
+    /// <summary>Node id → image version, the stack's <c>nodeImages</c> output (read back on the next update).</summary>
+    public IReadOnlyDictionary<string, string> NodeImages() =>
+        Nodes.ToDictionary(n => n.Id, n => n.ImageVersion, StringComparer.Ordinal);
+
+    /// <summary>Every name the plan made, with its kind (for the naming-rule tests).</summary>
+    public IEnumerable<(Kind Kind, string Name)> AllNames()
+    {
+        yield return (Kind.ResourceGroup, Image.ResourceGroupName);
+        yield return (Kind.Identity, Image.IdentityName);
+        yield return (Kind.StorageAccount, Image.StorageAccountName);
+        yield return (Kind.BlobContainer, Image.ContainerName);
+        yield return (Kind.Blob, Image.BlobName);
+        yield return (Kind.Gallery, Image.GalleryName);
+        yield return (Kind.GalleryImage, Image.GalleryImageName);
+        yield return (Kind.ImageTemplate, Image.TemplateName);
+        foreach (var version in Image.AllVersions)
+            yield return (Kind.ManagedImage, ImagePlan.ManagedImageName(version));
+        foreach (var r in Regions)
+        {
+            yield return (Kind.ResourceGroup, r.ResourceGroupName);
+            yield return (Kind.VirtualNetwork, r.VnetName);
+            yield return (Kind.Subnet, r.SubnetName);
+            yield return (Kind.NetworkSecurityGroup, r.NsgName);
+            foreach (var n in r.Nodes)
+            {
+                yield return (Kind.VirtualMachine, n.VmName);
+                yield return (Kind.ComputerName, n.ComputerName);
+                yield return (Kind.NetworkInterface, n.NicName);
+                yield return (Kind.PublicIp, n.PublicIpName);
+                yield return (Kind.Disk, n.DataDiskName);
+                yield return (Kind.DnsLabel, n.DnsLabel);
+            }
+        }
+
+        foreach (var p in Peerings)
+            yield return (Kind.Peering, p.Name);
+    }
+
+    private static ImagePlan PlanImage(StackConfig config, string location, string nameHash)
+    {
+        var prefix = config.NamePrefix;
+        var hash = config.ImageContentHash.Trim().ToLowerInvariant();
+        if (hash.Length != 64 || !hash.All(Uri.IsHexDigit))
+            throw new PlanException("publish", $"the content hash '{config.ImageContentHash}' of the published service is not a SHA-256: run Infra/publish.sh");
+        var gallery = Check(Kind.Gallery, $"{prefix}gallery{nameHash[..6]}", "namePrefix");
+        var account = Check(Kind.StorageAccount, $"{prefix}{nameHash[..10]}", "namePrefix");
+        var container = Check(Kind.BlobContainer, "images", "namePrefix");
+        var blob = Check(Kind.Blob, $"geoledger-{hash[..16]}.tar.gz", "publish");
+        return new ImagePlan
+        {
+            Location = location,
+            ResourceGroupName = Check(Kind.ResourceGroup, $"{prefix}-{config.StackName}-image", "namePrefix"),
+            IdentityName = Check(Kind.Identity, $"{prefix}-imagebuilder", "namePrefix"),
+            StorageAccountName = account,
+            ContainerName = container,
+            BlobName = blob,
+            BlobUrl = new Uri($"https://{account}.blob.core.windows.net/{container}/{blob}"),
+            GalleryName = gallery,
+            GalleryImageName = Check(Kind.GalleryImage, "geoledger-node", "namePrefix"),
+            TemplateName = Check(Kind.ImageTemplate, $"{prefix}-geoledger-{hash[..16]}", "namePrefix"),
+            ContentHash = hash,
+            CurrentVersion = ContentHash.ImageVersion(hash),
+            RetainedVersions = [],
+            SubscriptionId = config.SubscriptionId,
+        };
+    }
+
+    private static List<string> CheckRegions(IReadOnlyList<string> regions)
+    {
+        var list = regions.Select(r => r.Trim()).ToList();
+        foreach (var region in list)
+        {
+            if (!RegionPattern().IsMatch(region))
+                throw new PlanException("regions", $"'{region}' is not an Azure region name: use the short lowercase form, such as eastus");
+        }
+
+        var twice = list.GroupBy(r => r).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+            throw new PlanException("regions", $"'{twice.Key}' is listed twice: each region holds one VNet, list it once and raise nodesPerRegion instead");
+        if (list.Count < 3)
+            throw new PlanException("regions", $"{list.Count} region(s) given ({string.Join(", ", list)}): a geo-redundant cluster needs at least 3, so that losing one region keeps a majority");
+        if (list.Count > 250)
+            throw new PlanException("regions", "more than 250 regions do not fit the 10.x.0.0/16 address plan");
+        return list;
+    }
+
+    private static Dictionary<string, int> CheckNodeCounts(StackConfig config, List<string> regions)
+    {
+        if (config.NodesByRegion is { } byRegion)
+        {
+            var unknown = byRegion.Keys.FirstOrDefault(k => !regions.Contains(k));
+            if (unknown is not null)
+                throw new PlanException("nodesPerRegion", $"names region '{unknown}', which is not in regions ({string.Join(", ", regions)})");
+        }
+
+        var counts = regions.ToDictionary(r => r, r => config.NodesByRegion?.GetValueOrDefault(r, config.NodesPerRegion) ?? config.NodesPerRegion);
+        foreach (var (region, n) in counts)
+        {
+            if (n is < 1 or > 50)
+                throw new PlanException("nodesPerRegion", $"{n} node(s) in {region}: use 1 to 50 per region");
+        }
+
+        var total = counts.Values.Sum();
+        var heavy = counts.FirstOrDefault(c => 2 * c.Value >= total);
+        if (heavy.Key is not null)
+            throw new PlanException("nodesPerRegion", $"{heavy.Key} holds {heavy.Value} of {total} nodes: a region with half the nodes or more takes the majority down with it; spread the nodes");
+        return counts;
+    }
+
+    private static void CheckAdminUsername(string name)
+    {
+        if (!AdminPattern().IsMatch(name))
+            throw new PlanException("adminUsername", $"'{name}' is not a Linux user name: 1-32 lowercase letters, digits, '-' or '_', starting with a letter");
+        if (name is "geoledger" or "root" or "admin" or "administrator")
+            throw new PlanException("adminUsername", $"'{name}' is reserved (by Azure or by the service's own user): pick another login");
+    }
+
+    private static void CheckSshKey(string? key)
+    {
+        if (string.IsNullOrWhiteSpace(key))
+            throw new PlanException("sshPublicKey", "no SSH public key: password login is off, so set one with pulumi config set sshPublicKey \"$(cat ~/.ssh/id_ed25519.pub)\"");
+        var parts = key.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length < 2 || !SshKeyType().IsMatch(parts[0]) || !Convert.TryFromBase64String(parts[1], new byte[parts[1].Length], out _))
+            throw new PlanException("sshPublicKey", "is not an OpenSSH public key (ssh-ed25519 AAAA... or ssh-rsa AAAA...)");
+    }
+
+    private static string CheckSecret(string setting, string? value, int minLength)
+    {
+        if (string.IsNullOrEmpty(value))
+            throw new PlanException(setting, $"is required: pulumi config set --secret {setting} \"$(openssl rand -hex 32)\"");
+        if (value.Length < minLength)
+            throw new PlanException(setting, $"is {value.Length} characters long: use at least {minLength}");
+        CheckEnvValue(setting, value);
+        return value;
+    }
+
+    // The env file is a systemd EnvironmentFile: keep values free of anything it would interpret.
+    private static void CheckEnvValue(string setting, string value)
+    {
+        if (value.Any(c => c is < '!' or > '~' or '"' or '\'' or '\\' or '$' or '`'))
+            throw new PlanException(setting, "may hold printable ASCII without spaces, quotes, '\\', '$' or '`'");
+    }
+
+    private static bool CheckTls(string? pfx, string? password)
+    {
+        if (string.IsNullOrEmpty(pfx))
+        {
+            if (!string.IsNullOrEmpty(password))
+                throw new PlanException("tlsPfxPassword", "is set but tlsPfx is not");
+            return false;
+        }
+
+        if (!string.IsNullOrEmpty(password))
+            CheckEnvValue("tlsPfxPassword", password);
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(pfx);
+        }
+        catch (FormatException)
+        {
+            throw new PlanException("tlsPfx", "is not base64: pulumi config set --secret tlsPfx \"$(base64 -w0 node.pfx)\"");
+        }
+
+        try
+        {
+            using var cert = X509CertificateLoader.LoadPkcs12(bytes, password);
+            if (!cert.HasPrivateKey)
+                throw new PlanException("tlsPfx", "holds no private key");
+        }
+        catch (CryptographicException e)
+        {
+            throw new PlanException("tlsPfx", $"cannot be opened as PKCS#12 with tlsPfxPassword: {e.Message}");
+        }
+
+        return true;
+    }
+
+    private static List<string> CheckCidrs(StackConfig config, bool tls, List<Cidr> vnets)
+    {
+        var clients = config.ClientCidrs.Select(c => (Text: c.Trim(), Cidr: Cidr.Parse(c, "clientCidrs"))).ToList();
+        if (!tls && clients.Count == 0)
+            throw new PlanException("clientCidrs", "is required without tlsPfx: tokens would cross the internet unencrypted, so name who may reach the API (your address as x.x.x.x/32)");
+        if (clients.Any(c => c.Cidr.PrefixLength == 0))
+        {
+            if (!tls)
+                throw new PlanException("clientCidrs", "opens the plain-http API to the whole internet: set tlsPfx, or name narrower ranges");
+            if (clients.Count > 1)
+                throw new PlanException("clientCidrs", "0.0.0.0/0 already holds every other range: list it alone");
+            return ["Internet"];
+        }
+
+        for (var i = 0; i < clients.Count; i++)
+        {
+            for (var j = i + 1; j < clients.Count; j++)
+            {
+                if (clients[i].Cidr.Overlaps(clients[j].Cidr))
+                    throw new PlanException("clientCidrs", $"'{clients[i].Text}' and '{clients[j].Text}' overlap: list each range once");
+            }
+
+            CheckOutsideVnets("clientCidrs", clients[i].Text, clients[i].Cidr, vnets);
+        }
+
+        if (config.AdminCidr is not null)
+        {
+            var admin = Cidr.Parse(config.AdminCidr, "adminCidr");
+            if (admin.PrefixLength < 8)
+                throw new PlanException("adminCidr", $"'{config.AdminCidr}' opens SSH to a large part of the internet: name your own range (x.x.x.x/32)");
+            CheckOutsideVnets("adminCidr", config.AdminCidr, admin, vnets);
+        }
+
+        return clients.Count == 0 ? ["Internet"] : clients.Select(c => c.Cidr.ToString()).ToList();
+    }
+
+    private static void CheckOutsideVnets(string setting, string text, Cidr cidr, List<Cidr> vnets)
+    {
+        var overlap = vnets.FirstOrDefault(v => v.Overlaps(cidr));
+        if (overlap != default)
+            throw new PlanException(setting, $"'{text}' overlaps the cluster's private range {overlap}: name public addresses");
+    }
+
+    private static HashSet<string> CheckUpgradeNodes(IReadOnlyList<string> upgradeNodes, List<NodePlan> members)
+    {
+        var ids = members.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var node in upgradeNodes)
+        {
+            if (!ids.Contains(node))
+                throw new PlanException("upgradeNodes", $"'{node}' is not a node of this stack ({string.Join(", ", ids)})");
+        }
+
+        return upgradeNodes.ToHashSet(StringComparer.Ordinal);
+    }
+
+    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+
+    [GeneratedRegex("^[a-z][a-z0-9]{1,40}$")]
+    private static partial Regex RegionPattern();
+
+    [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}$")]
+    private static partial Regex AdminPattern();
+
+    [GeneratedRegex("^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521))$")]
+    private static partial Regex SshKeyType();
+
+    [GeneratedRegex("^[A-Za-z0-9_]{2,64}$")]
+    private static partial Regex VmSizePattern();
+}

@@ -1,0 +1,39 @@
+using System.Text;
+using System.Text.Json;
+
+namespace GeoLedger.Infra.Plan;
+
+/// <summary>
+/// Renders <c>/etc/geoledger/node.json</c> in the service's schema
+/// (<c>{"self", "members": [{"id", "region", "raft", "public"}]}</c>) and canonical form:
+/// indented by two spaces, LF line ends, a trailing newline, URLs as <see cref="Uri.AbsoluteUri"/>.
+/// The same bytes the service's own <c>NodeConfigLoader.Render</c> writes (the tests hold them to it).
+/// </summary>
+public static class NodeConfigJson
+{
+    /// <summary>The node config of <paramref name="self"/> in a cluster of <paramref name="members"/>.</summary>
+    public static string Render(string self, IReadOnlyList<NodePlan> members)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("self", self);
+            writer.WriteStartArray("members");
+            foreach (var m in members)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", m.Id);
+                writer.WriteString("region", m.Region);
+                writer.WriteString("raft", m.RaftUrl.AbsoluteUri);
+                writer.WriteString("public", m.PublicUrl.AbsoluteUri);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
+    }
+}

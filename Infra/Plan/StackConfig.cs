@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace GeoLedger.Infra.Plan;
+
+/// <summary>
+/// Everything the plan decides from: the stack config (namespace <c>geoledger</c>) plus what the
+/// stack reads from its environment (subscription, stack name, the published service's hash and
+/// the image each node runs now). Plain C#: the Stack maps Pulumi's <c>Config</c> onto it.
+/// </summary>
+public sealed record StackConfig
+{
+    /// <summary>The regions of the article's cluster.</summary>
+    public static readonly IReadOnlyList<string> DefaultRegions = ["eastus", "westus", "centralus"];
+
+    /// <summary><c>regions</c>: Azure regions, one VNet and at least one node each (3 or more).</summary>
+    public IReadOnlyList<string> Regions { get; init; } = DefaultRegions;
+
+    /// <summary><c>nodesPerRegion</c> as a number: nodes in every region.</summary>
+    public int NodesPerRegion { get; init; } = 1;
+
+    /// <summary><c>nodesPerRegion</c> as an object (<c>{"eastus": 2, ...}</c>): nodes per named region; others get <see cref="NodesPerRegion"/>.</summary>
+    public IReadOnlyDictionary<string, int>? NodesByRegion { get; init; }
+
+    /// <summary><c>vmSize</c>.</summary>
+    public string VmSize { get; init; } = "Standard_B2s";
+
+    /// <summary><c>adminUsername</c>: the SSH login (never the service user <c>geoledger</c>).</summary>
+    public string AdminUsername { get; init; } = "azureuser";
+
+    /// <summary><c>sshPublicKey</c> (required): the only way to log in.</summary>
+    public string? SshPublicKey { get; init; }
+
+    /// <summary><c>adminCidr</c>: who may reach SSH; without it no SSH rule exists.</summary>
+    public string? AdminCidr { get; init; }
+
+    /// <summary><c>clientCidrs</c>: who may reach the API port (required without <c>tlsPfx</c>).</summary>
+    public IReadOnlyList<string> ClientCidrs { get; init; } = [];
+
+    /// <summary><c>apiToken</c> (secret, required): the write token of <c>Ledger:ApiTokens</c>.</summary>
+    public string? ApiToken { get; init; }
+
+    /// <summary><c>clusterSecret</c> (secret, required): <c>Ledger:ClusterSecret</c>.</summary>
+    public string? ClusterSecret { get; init; }
+
+    /// <summary><c>tlsPfx</c> (secret, optional): base64 of a PKCS#12 file; turns the API port into 443/https.</summary>
+    public string? TlsPfx { get; init; }
+
+    /// <summary><c>tlsPfxPassword</c> (secret, optional): the password of <see cref="TlsPfx"/>.</summary>
+    public string? TlsPfxPassword { get; init; }
+
+    /// <summary><c>maxRttMs</c>: the round trip assumed for region pairs missing from <see cref="RegionRtt"/>.</summary>
+    public int? MaxRttMs { get; init; }
+
+    /// <summary><c>upgradeNodes</c>: node ids that take the current image in this <c>pulumi up</c>.</summary>
+    public IReadOnlyList<string> UpgradeNodes { get; init; } = [];
+
+    /// <summary><c>namePrefix</c>: first part of every resource name and DNS label.</summary>
+    public string NamePrefix { get; init; } = "gl";
+
+    /// <summary><c>dataDiskSizeGb</c>: size of each node's data disk.</summary>
+    public int DataDiskSizeGb { get; init; } = 32;
+
+    /// <summary>The Azure subscription (from the provider's client config); part of the name hash.</summary>
+    public string SubscriptionId { get; init; } = "";
+
+    /// <summary>The Pulumi stack name; part of every name.</summary>
+    public string StackName { get; init; } = "";
+
+    /// <summary>Content hash (hex SHA-256, <see cref="ContentHash"/>) of the published service folder.</summary>
+    public string ImageContentHash { get; init; } = "";
+
+    /// <summary>Node id → gallery image version it runs now (the stack's previous <c>nodeImages</c> output).</summary>
+    public IReadOnlyDictionary<string, string> DeployedImages { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Reads the <c>nodesPerRegion</c> setting: a whole number, or a JSON object of region to number.
+    /// </summary>
+    /// <exception cref="PlanException">Neither form.</exception>
+    public static (int PerRegion, IReadOnlyDictionary<string, int>? ByRegion) ParseNodesPerRegion(string? raw)
+    {
+        if (string.IsNullOrWhiteSpace(raw))
+            return (1, null);
+        if (int.TryParse(raw.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            return (n, null);
+        try
+        {
+            var map = JsonSerializer.Deserialize<Dictionary<string, int>>(raw);
+            if (map is not null)
+                return (1, map);
+        }
+        catch (JsonException)
+        {
+        }
+
+        throw new PlanException("nodesPerRegion", $"'{raw}' is neither a whole number nor an object such as {{\"eastus\": 2, \"westus\": 1, \"centralus\": 1}}");
+    }
+}
