@@ -18,7 +18,7 @@ internal static class ApiAssert
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
 
     /// <summary>Asserts an RFC 9457 problem with <paramref name="status"/>, a title, and the node headers; returns its body.</summary>
-    public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? titleContains = null)
+    public static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? titleContains = null, string leader = "node-0")
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {text}");
@@ -29,7 +29,7 @@ internal static class ApiAssert
         Assert.Equal((int)status, body.GetProperty("status").GetInt32());
         if (titleContains is not null)
             Assert.Contains(titleContains, title, StringComparison.OrdinalIgnoreCase);
-        NodeHeaders(response);
+        NodeHeaders(response, leader);
         return body;
     }
 

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace GeoLedger.Tests.Api;
 
@@ -14,10 +16,15 @@ public sealed class LedgerFactory : WebApplicationFactory<Program>
     private const string RawTargetHeader = "X-Test-Raw-Target";
 
     private readonly Dictionary<string, string?> settings;
+    private readonly bool ownsDataDirectory;
+    private readonly TaskCompletionSource hostDisposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public LedgerFactory(Dictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration of the node (<c>Ledger:*</c>, <c>Raft:*</c>).</param>
+    /// <param name="dataDirectory">An existing data folder to run on, left in place on dispose; by default a fresh one, deleted.</param>
+    public LedgerFactory(Dictionary<string, string?>? settings = null, string? dataDirectory = null)
     {
-        DataDirectory = Path.Combine(Path.GetTempPath(), "geoledger-tests", Guid.NewGuid().ToString("N"));
+        ownsDataDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "geoledger-tests", Guid.NewGuid().ToString("N"));
         this.settings = new Dictionary<string, string?>(settings ?? []) { ["Ledger:DataDirectory"] = DataDirectory };
     }
 
@@ -28,8 +35,14 @@ public sealed class LedgerFactory : WebApplicationFactory<Program>
     {
         foreach (var (key, value) in settings)
             builder.UseSetting(key, value);
-        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, RawTargetFilter>());
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<IStartupFilter, RawTargetFilter>();
+            services.AddSingleton<ILoggerProvider>(_ => new DisposalSignal(hostDisposed));
+        });
     }
+
+    protected override IHost CreateHost(IHostBuilder builder) => new SelfStoppingHost(base.CreateHost(builder), hostDisposed.Task);
 
     /// <summary>A client (no redirects followed) whose requests reach the node with their raw target, as through Kestrel.</summary>
     public HttpClient CreateRawTargetClient() => CreateDefaultClient(new RawTargetHandler());
@@ -51,8 +64,42 @@ public sealed class LedgerFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing && Directory.Exists(DataDirectory))
+        if (disposing && ownsDataDirectory && Directory.Exists(DataDirectory))
             Directory.Delete(DataDirectory, recursive: true);
+    }
+
+    /// <summary>
+    /// The program's own <c>RunAsync</c> stops and disposes its host once told to stop. The factory stopping the host as
+    /// well runs the Raft cluster's StopAsync twice at once and races the disposal (ObjectDisposedException), so this
+    /// host only asks the program to stop and waits until it has disposed everything.
+    /// </summary>
+    private sealed class SelfStoppingHost(IHost host, Task disposed) : IHost
+    {
+        public IServiceProvider Services => host.Services;
+
+        public Task StartAsync(CancellationToken cancellationToken = default) => host.StartAsync(cancellationToken);
+
+        public async Task StopAsync(CancellationToken cancellationToken = default)
+        {
+            host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            await disposed.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+
+        public void Dispose()
+        {
+            // The program disposed it.
+        }
+    }
+
+    /// <summary>
+    /// Signals the disposal of the node's container. Logger providers are created with the first logger, before the
+    /// log, the state machine and the Raft cluster, so the container disposes this one after all of them.
+    /// </summary>
+    private sealed class DisposalSignal(TaskCompletionSource disposed) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        public void Dispose() => disposed.TrySetResult();
     }
 
     /// <summary>Sends the request target exactly as it goes on the wire.</summary>
