@@ -114,11 +114,12 @@ public sealed class AuthenticationTests(TokenNodeFixture node) : IClassFixture<T
     [Fact]
     public async Task A_read_with_an_unknown_token_is_still_served_when_reads_are_open()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+        await SeedAsync("auth/unknown");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/kv/auth/unknown");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "nope");
 
         using var response = await Client.SendAsync(request);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await EntryAsync(response, "auth/unknown", "\"kept\"");
     }
 }

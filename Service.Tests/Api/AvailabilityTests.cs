@@ -83,8 +83,8 @@ public sealed class AvailabilityTests
     [Fact]
     public async Task A_write_whose_apply_is_not_seen_in_time_is_504_and_may_still_take_effect()
     {
-        // The node applies each entry 3 s late but waits only 50 ms for it: the entry is in the log, its outcome unknown.
-        using var factory = new LedgerFactory(new() { ["Ledger:TestApplyDelayMs"] = "3000", ["Ledger:WriteTimeoutMs"] = "50" });
+        // The node applies each entry 4 s late but waits only 300 ms for it: the entry is in the log, its outcome unknown.
+        using var factory = new LedgerFactory(new() { ["Ledger:TestApplyDelayMs"] = "4000", ["Ledger:WriteTimeoutMs"] = "300" });
         using var client = await factory.CreateReadyClientAsync();
 
         using (var put = await client.PutAsync("/v1/kv/slow", Value("\"eventually\"")))

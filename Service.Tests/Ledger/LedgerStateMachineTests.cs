@@ -211,6 +211,7 @@ public sealed class LedgerStateMachineTests : IDisposable
         // What a new leader appends: no payload at all. The WAL applies it without calling the state machine.
         var noOp = await log.AppendAndApplyAsync(new BinaryLogEntry { Content = ReadOnlyMemory<byte>.Empty, Term = 2 });
         Assert.Equal(noOp, log.Wal.LastAppliedIndex);
+        Assert.Equal(written, log.Store.Revision); // never handed to the state machine, so the store's revision stays behind
         Assert.Equal(written, log.Store.Get("k")!.Revision);
         Assert.Equal(1, log.Store.Count);
 
