@@ -215,6 +215,17 @@ public sealed class KvApiTests(NodeFixture node) : IClassFixture<NodeFixture>
     }
 
     [Fact]
+    public async Task Encoded_query_and_fragment_characters_belong_to_the_key()
+    {
+        using var put = await Client.PutAsync("/v1/kv/q%3Fx%3D1%23f?consistency=local", Value("1"));
+
+        await EntryAsync(put, "q?x=1#f", "1");
+        using var get = await Client.GetAsync("/v1/kv/q%3Fx%3D1%23f?consistency=local");
+        await EntryAsync(get, "q?x=1#f", "1");
+        Assert.Equal("absent", await node.ReadAsync("q"));
+    }
+
+    [Fact]
     public async Task A_key_of_exactly_1024_utf8_bytes_is_accepted()
     {
         var key = "k/" + new string('é', 511); // 2 + 511 * 2 = 1024 bytes
