@@ -50,7 +50,7 @@ public static class LedgerNode
         Directory.CreateDirectory(dataDirectory);
         var dataLock = DataDirectoryLock.Acquire(dataDirectory);
 
-        builder.Services.AddSingleton(dataLock);
+        builder.Services.AddSingleton(_ => dataLock); // a factory, so that the container disposes it with the node
         builder.Services.AddSingleton(topology);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(options);
@@ -118,6 +118,8 @@ public static class LedgerNode
     /// <exception cref="SnapshotCorruptedException">The newest snapshot failed its checks.</exception>
     public static async Task RestoreLedgerStateAsync(this WebApplication app)
     {
+        // Resolved before the log and the state machine, so that the container disposes it after them.
+        app.Services.GetRequiredService<DataDirectoryLock>();
         await app.Services.GetRequiredService<LedgerStateMachine>().RestoreAsync();
         var topology = app.Services.GetRequiredService<NodeTopology>();
         var options = app.Services.GetRequiredService<LedgerOptions>();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using GeoLedger.Ledger;
 using Microsoft.AspNetCore.Http.Features;
@@ -212,8 +213,10 @@ internal static class RequestReader
             if (check?.Invoke(value) is { } invalid)
                 return (null, invalid);
 
+            // The relaxed encoder escapes only what JSON requires, so text is stored (and counted) as the UTF-8 it was
+            // sent as; the default one would turn every non-ASCII or HTML character into a 6-byte \uXXXX escape.
             var output = new ArrayBufferWriter<byte>(body.WrittenCount);
-            using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, SkipValidation = true, MaxDepth = MaxJsonDepth + 1 }))
+            using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, SkipValidation = true, MaxDepth = MaxJsonDepth + 1, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
                 value.WriteTo(writer);
             if (output.WrittenCount > maxValueBytes)
                 return (null, Problems.TooLarge("Value too large: send a smaller value", $"The value is {output.WrittenCount} bytes of minified JSON; the limit (Ledger:MaxValueBytes) is {maxValueBytes}."));

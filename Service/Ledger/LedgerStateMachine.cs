@@ -39,7 +39,8 @@ public sealed class LedgerStateMachine(DirectoryInfo location, LedgerStore store
 
         if (entry.IsConfiguration || !entry.TryGetPayload(out var payload) || payload.IsEmpty)
         {
-            // A leader's no-op entry or a membership entry: it advances the revision and changes no key.
+            // A membership entry or an empty one: it advances the revision and changes no key. (A new leader's no-op
+            // has no payload at all; the WAL applies it without calling this method, so it does not advance the revision.)
             Store.Skip(entry.Index);
         }
         else

@@ -71,7 +71,7 @@ public sealed class LedgerStore
         }
     }
 
-    /// <summary>Records that the log entry at <paramref name="index"/> carried no command (a no-op or configuration entry).</summary>
+    /// <summary>Records that the log entry at <paramref name="index"/> carried no command (a configuration or empty entry).</summary>
     public void Skip(long index)
     {
         gate.EnterWriteLock();
