@@ -63,6 +63,7 @@ public static class LedgerNode
             options.SnapshotInterval,
             sp.GetRequiredService<ILogger<LedgerStateMachine>>())
         {
+            ApplyDelay = TimeSpan.FromMilliseconds(options.TestApplyDelayMs),
             FollowerApplyDelay = TimeSpan.FromMilliseconds(options.TestFollowerApplyDelayMs),
         });
         builder.Services.AddSingleton<IStateMachine>(sp => sp.GetRequiredService<LedgerStateMachine>());
@@ -168,8 +169,8 @@ public static class LedgerNode
             throw new InvalidOperationException("Ledger:WriteTimeoutMs and Ledger:ReadTimeoutMs must be positive");
         if (options.RaftPort is < 1 or > 65535)
             throw new InvalidOperationException($"Ledger:RaftPort is {options.RaftPort}: use 1 to 65535");
-        if (options.TestFollowerApplyDelayMs < 0)
-            throw new InvalidOperationException("Ledger:TestFollowerApplyDelayMs must not be negative");
+        if (options.TestApplyDelayMs < 0 || options.TestFollowerApplyDelayMs < 0)
+            throw new InvalidOperationException("Ledger:TestApplyDelayMs and Ledger:TestFollowerApplyDelayMs must not be negative");
     }
 
     private static bool IsLoopback(Uri url) =>

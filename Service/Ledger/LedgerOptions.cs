@@ -33,6 +33,9 @@ public sealed class LedgerOptions
     /// <summary>How long a linearizable read waits for its barrier before answering 503 (milliseconds).</summary>
     public int ReadTimeoutMs { get; set; } = 5_000;
 
+    /// <summary>Test hook: a pause before applying each entry (milliseconds), to make writes time out; 0 in production.</summary>
+    public int TestApplyDelayMs { get; set; }
+
     /// <summary>Test hook: a pause before applying each entry received from a leader (milliseconds); 0 in production.</summary>
     public int TestFollowerApplyDelayMs { get; set; }
 }

@@ -31,11 +31,15 @@ public sealed class LedgerStateMachine(DirectoryInfo location, LedgerStore store
     /// </summary>
     public TimeSpan FollowerApplyDelay { get; init; }
 
+    /// <summary>A pause before applying every entry; only tests set it, to make writes time out.</summary>
+    public TimeSpan ApplyDelay { get; init; }
+
     /// <inheritdoc/>
     protected override async ValueTask<bool> ApplyAsync(LogEntry entry, CancellationToken token)
     {
-        if (FollowerApplyDelay > TimeSpan.Zero && entry.Context is null)
-            await Task.Delay(FollowerApplyDelay, token).ConfigureAwait(false);
+        var delay = entry.Context is null ? ApplyDelay + FollowerApplyDelay : ApplyDelay;
+        if (delay > TimeSpan.Zero)
+            await Task.Delay(delay, token).ConfigureAwait(false);
 
         if (entry.IsConfiguration || !entry.TryGetPayload(out var payload) || payload.IsEmpty)
         {
