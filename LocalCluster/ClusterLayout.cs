@@ -38,6 +38,20 @@ public sealed class ClusterLayout
         return new ClusterLayout(Path.GetFullPath(root), nodes);
     }
 
+    /// <summary>
+    /// One node per host address (e.g. each in its own network namespace), all on the same client
+    /// and Raft ports, named <c>node-0</c>...
+    /// </summary>
+    public static ClusterLayout OnHosts(string root, IReadOnlyList<string> hosts, int clientPort, int raftPort)
+    {
+        var nodes = hosts.Select((host, i) =>
+        {
+            var member = new ClusterMember($"node-{i}", "local", new Uri($"http://{host}:{raftPort}/"), new Uri($"http://{host}:{clientPort}/"));
+            return new NodeSpec(member, Path.Combine(root, member.Id));
+        }).ToList();
+        return new ClusterLayout(Path.GetFullPath(root), nodes);
+    }
+
     /// <summary>Writes each node's config file (the same schema and loader a VM uses).</summary>
     public void WriteNodeConfigs()
     {

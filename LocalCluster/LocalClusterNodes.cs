@@ -26,7 +26,8 @@ public sealed class LocalClusterNodes : IAsyncDisposable
     /// <param name="settings">Extra settings for every node (or per node, via <paramref name="perNode"/>).</param>
     /// <param name="output">Receives every prefixed output line.</param>
     /// <param name="perNode">Extra settings for one node, by id.</param>
-    public static LocalClusterNodes Start(ClusterLayout layout, IReadOnlyDictionary<string, string>? settings = null, Action<string>? output = null, Func<string, IReadOnlyDictionary<string, string>?>? perNode = null)
+    /// <param name="launchPrefix">The command each node runs under, by id (e.g. <c>ip netns exec ...</c>).</param>
+    public static LocalClusterNodes Start(ClusterLayout layout, IReadOnlyDictionary<string, string>? settings = null, Action<string>? output = null, Func<string, IReadOnlyDictionary<string, string>?>? perNode = null, Func<string, IReadOnlyList<string>>? launchPrefix = null)
     {
         layout.WriteNodeConfigs();
         var nodes = layout.Nodes.Select(spec =>
@@ -34,7 +35,7 @@ public sealed class LocalClusterNodes : IAsyncDisposable
             var merged = new Dictionary<string, string>(settings ?? new Dictionary<string, string>());
             foreach (var (k, v) in perNode?.Invoke(spec.Id) ?? new Dictionary<string, string>())
                 merged[k] = v;
-            return new NodeProcess(spec, merged, output);
+            return new NodeProcess(spec, merged, output, launchPrefix: launchPrefix?.Invoke(spec.Id));
         }).ToList();
         foreach (var node in nodes)
             node.Start();

@@ -11,6 +11,7 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly string nodeDll;
     private readonly IReadOnlyDictionary<string, string> settings;
     private readonly IReadOnlyList<string>? commandLine;
+    private readonly IReadOnlyList<string> launchPrefix;
     private Process? process;
 
     /// <summary>Prepares (does not start) the node described by <paramref name="spec"/>.</summary>
@@ -21,9 +22,14 @@ public sealed class NodeProcess : IAsyncDisposable
     /// Arguments that replace the node config file (e.g. the article's <c>--members:N</c> form); the
     /// data folder and <paramref name="settings"/> are still passed.
     /// </param>
-    public NodeProcess(NodeSpec spec, IReadOnlyDictionary<string, string>? settings = null, Action<string>? output = null, IReadOnlyList<string>? commandLine = null)
+    /// <param name="launchPrefix">
+    /// A command the node runs under, e.g. <c>ip netns exec ns0</c>; it must exec the node in place so
+    /// that signals reach the node itself.
+    /// </param>
+    public NodeProcess(NodeSpec spec, IReadOnlyDictionary<string, string>? settings = null, Action<string>? output = null, IReadOnlyList<string>? commandLine = null, IReadOnlyList<string>? launchPrefix = null)
     {
         Spec = spec;
+        this.launchPrefix = launchPrefix ?? [];
         this.settings = settings ?? new Dictionary<string, string>();
         this.commandLine = commandLine;
         Output = output ?? (_ => { });
@@ -54,13 +60,16 @@ public sealed class NodeProcess : IAsyncDisposable
         if (IsRunning)
             throw new InvalidOperationException($"{Id} is already running");
         Directory.CreateDirectory(Spec.DataDirectory);
-        var info = new ProcessStartInfo(DotnetHost(), [nodeDll])
+        // Under a prefix (ip netns exec ...) the prefix execs dotnet in place, so the pid is still the node's.
+        var info = new ProcessStartInfo(launchPrefix.Count == 0 ? DotnetHost() : launchPrefix[0])
         {
             WorkingDirectory = Path.GetDirectoryName(nodeDll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var part in launchPrefix.Skip(1).Concat(launchPrefix.Count == 0 ? [nodeDll] : [DotnetHost(), nodeDll]))
+            info.ArgumentList.Add(part);
         if (commandLine is null)
             info.ArgumentList.Add($"--Ledger:NodeConfig={Spec.NodeConfigPath}");
         else
@@ -85,7 +94,10 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         if (process is null || process.HasExited)
             return;
-        process.Kill(entireProcessTree: true);
+        // kill(2) directly: Process.Kill walks the process tree first, which spreads two kills meant
+        // to land together tens of milliseconds apart. A node has no children to take along.
+        if (!Signals.TrySend(process.Id, Signals.Kill))
+            process.Kill();
         await process.WaitForExitAsync().ConfigureAwait(false);
     }
 

@@ -11,6 +11,9 @@ public static partial class Signals
     /// <summary>SIGCONT: a stopped process resumes.</summary>
     public const int Continue = 18;
 
+    /// <summary>SIGKILL: the process dies at once.</summary>
+    public const int Kill = 9;
+
     /// <summary>SIGTERM: graceful shutdown.</summary>
     public const int Terminate = 15;
 

@@ -1,4 +1,21 @@
 using GeoLedger.Faults.Checker;
+using GeoLedger.Faults.Run;
 
-// The fault-injection suite's entry point; only `check` exists so far.
-return CheckCommand.Run(args, Console.Out, Console.Error);
+// The fault-injection suite: `run` drives a faulty cluster and checks its history; `check` re-checks a kept history.
+switch (args.FirstOrDefault())
+{
+    case "check":
+        return CheckCommand.Run(args, Console.Out, Console.Error);
+    case "run":
+        var options = FaultRunOptions.Parse(args.Skip(1).ToList(), out var error);
+        if (options is null)
+        {
+            Console.Error.WriteLine($"faults run: {error}\n{FaultRunOptions.Usage}");
+            return 64;
+        }
+
+        return await new FaultRun(options, Console.Out).RunAsync();
+    default:
+        Console.Error.WriteLine(FaultRunOptions.Usage);
+        return 64;
+}

@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using GeoLedger.Faults.Lab;
+using GeoLedger.Faults.Workload;
+using GeoLedger.LocalCluster;
+
+namespace GeoLedger.Faults.Nemesis;
+
+/// <summary>
+/// Injects faults in turn, each healed before the next: leader SIGKILL and restart; leader and a
+/// follower SIGKILLed within 20 ms (a majority crash); SIGSTOP past an election timeout; a minority
+/// partitioned from the majority; the leader partitioned alone; a node restarted after the others
+/// wrote past a snapshot. Partitions need the <see cref="NetworkLab"/>; each cut is probed first.
+/// </summary>
+public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raftPort, Random random, WorkloadControl control, Action<string> log)
+{
+    private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(1) }) { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+
+    /// <summary>The faults injected so far.</summary>
+    public List<FaultRecord> Faults { get; } = [];
+
+    /// <summary>When the last fault was healed.</summary>
+    public DateTime LastHealUtc { get; private set; } = DateTime.UtcNow;
+
+    /// <summary>Runs faults in turn until <paramref name="token"/> is cancelled; only partitions under sabotage.</summary>
+    public async Task RunAsync(bool sabotage, CancellationToken token)
+    {
+        FaultKind[] schedule = sabotage
+            ? [FaultKind.PartitionMinority]
+            : [FaultKind.KillLeader, FaultKind.PartitionMinority, FaultKind.KillLeaderAndFollower, FaultKind.PauseNode, FaultKind.PartitionLeaderAlone, FaultKind.RestartAfterSnapshot];
+        if (lab is null)
+            schedule = schedule.Where(k => k is not (FaultKind.PartitionMinority or FaultKind.PartitionLeaderAlone)).ToArray();
+        if (schedule.Length == 0)
+            throw new InvalidOperationException("no fault can be injected: partitions need network namespaces (run as root)");
+
+        try
+        {
+            for (var turn = 0; !token.IsCancellationRequested; turn++)
+            {
+                await QuietAsync(TimeSpan.FromSeconds(3), token).ConfigureAwait(false);
+                var kind = schedule[turn % schedule.Length];
+                var started = clock.Elapsed;
+                var detail = await InjectAsync(kind, token).ConfigureAwait(false);
+                Faults.Add(new FaultRecord(kind, started, clock.Elapsed, detail));
+                LastHealUtc = DateTime.UtcNow;
+                log($"[nemesis] {started.TotalSeconds,6:0.0}s {kind}: {detail}");
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // the run is over; the caller heals whatever is left
+        }
+    }
+
+    /// <summary>Undoes every fault: heals the network, resumes and restarts every node.</summary>
+    public void HealAll()
+    {
+        control.SabotageTarget = null;
+        lab?.Heal();
+        foreach (var node in cluster.Nodes)
+        {
+            node.Resume();
+            if (!node.IsRunning)
+                node.Start();
+        }
+
+        LastHealUtc = DateTime.UtcNow;
+    }
+
+    private async Task<string> InjectAsync(FaultKind kind, CancellationToken token)
+    {
+        switch (kind)
+        {
+            case FaultKind.KillLeader:
+            {
+                var leader = await LeaderAsync().ConfigureAwait(false);
+                await leader.KillAsync().ConfigureAwait(false);
+                await HoldAsync(TimeSpan.FromSeconds(3), token).ConfigureAwait(false);
+                leader.Start();
+                return $"killed leader {leader.Id}, restarted after 3 s";
+            }
+
+            case FaultKind.KillLeaderAndFollower:
+            {
+                var leader = await LeaderAsync().ConfigureAwait(false);
+                var follower = Pick(cluster.Nodes.Where(n => n != leader));
+                var watch = Stopwatch.StartNew();
+                var first = leader.KillAsync(); // SIGKILL is sent before KillAsync first awaits
+                var second = follower.KillAsync();
+                var gapMs = watch.Elapsed.TotalMilliseconds; // an upper bound on the time between the two signals
+                await Task.WhenAll(first, second).ConfigureAwait(false);
+                await HoldAsync(TimeSpan.FromSeconds(3), token).ConfigureAwait(false);
+                leader.Start();
+                follower.Start();
+                return $"killed leader {leader.Id} and follower {follower.Id} {gapMs:0.0} ms apart (majority crash), restarted both after 3 s";
+            }
+
+            case FaultKind.PauseNode:
+            {
+                var node = Pick(cluster.Nodes);
+                var wasLeader = node == await LeaderAsync().ConfigureAwait(false);
+                node.Pause();
+                await HoldAsync(TimeSpan.FromSeconds(2), token).ConfigureAwait(false);
+                node.Resume();
+                return $"SIGSTOP {node.Id}{(wasLeader ? " (leader)" : "")} for 2 s, then SIGCONT";
+            }
+
+            case FaultKind.PartitionMinority:
+            case FaultKind.PartitionLeaderAlone:
+            {
+                var leader = await LeaderAsync().ConfigureAwait(false);
+                var alone = kind == FaultKind.PartitionLeaderAlone ? leader : Pick(cluster.Nodes.Where(n => n != leader));
+                var aloneIndex = IndexOf(alone);
+                var majority = Enumerable.Range(0, cluster.Nodes.Count).Where(i => i != aloneIndex).ToList();
+                lab!.Partition([[aloneIndex], majority]);
+                ProbePartition(aloneIndex, majority);
+                if (Sabotaging)
+                    control.SabotageTarget = alone.PublicUrl;
+                await HoldAsync(TimeSpan.FromSeconds(4), token).ConfigureAwait(false);
+                control.SabotageTarget = null;
+                lab.Heal();
+                return $"partitioned {alone.Id}{(alone == leader ? " (leader)" : "")} from the others for 4 s (cut probed), healed";
+            }
+
+            case FaultKind.RestartAfterSnapshot:
+            {
+                var leader = await LeaderAsync().ConfigureAwait(false);
+                var follower = Pick(cluster.Nodes.Where(n => n != leader));
+                var applied = await AppliedIndexAsync(follower).ConfigureAwait(false);
+                await follower.KillAsync().ConfigureAwait(false);
+                var deadline = Stopwatch.StartNew();
+                long snapshot;
+                while ((snapshot = NewestSnapshot(leader)) <= applied && deadline.Elapsed < TimeSpan.FromSeconds(30))
+                    await Task.Delay(100, token).ConfigureAwait(false);
+                follower.Start();
+                return snapshot > applied
+                    ? $"stopped {follower.Id} at index {applied}; restarted once leader {leader.Id} had a snapshot at {snapshot}"
+                    : $"stopped {follower.Id} at index {applied}; leader {leader.Id} made no snapshot past it within 30 s (restarted anyway)";
+            }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind));
+        }
+    }
+
+    /// <summary>Set by the runner: the sabotage run routes reads to the cut-off node.</summary>
+    public bool Sabotaging { get; init; }
+
+    private void ProbePartition(int alone, IReadOnlyList<int> majority)
+    {
+        foreach (var other in majority)
+        {
+            if (lab!.CanConnect(alone, other, raftPort) || lab.CanConnect(other, alone, raftPort))
+                throw new InvalidOperationException($"partition probe failed: node-{alone} and node-{other} still reach each other");
+        }
+
+        if (majority.Count > 1 && !lab!.CanConnect(majority[0], majority[1], raftPort))
+            throw new InvalidOperationException($"partition probe failed: the majority node-{majority[0]} cannot reach node-{majority[1]}");
+    }
+
+    private async Task QuietAsync(TimeSpan quiet, CancellationToken token)
+    {
+        await HoldAsync(quiet, token).ConfigureAwait(false);
+        foreach (var node in cluster.Nodes)
+            await node.WaitReadyAsync(http, TimeSpan.FromSeconds(60)).WaitAsync(token).ConfigureAwait(false);
+    }
+
+    private static Task HoldAsync(TimeSpan duration, CancellationToken token) => Task.Delay(duration, token); // a fault's length is the point, not a wait for a condition
+
+    private async Task<NodeProcess> LeaderAsync()
+    {
+        try
+        {
+            return await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return Pick(cluster.Nodes);
+        }
+    }
+
+    private async Task<long> AppliedIndexAsync(NodeProcess node)
+    {
+        var view = await http.GetFromJsonAsync<JsonElement>(new Uri(node.PublicUrl, "/v1/cluster")).ConfigureAwait(false);
+        return view.GetProperty("appliedIndex").GetInt64();
+    }
+
+    private static long NewestSnapshot(NodeProcess node)
+    {
+        var folder = Path.Combine(node.Spec.DataDirectory, "snapshots");
+        return Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder).Select(f => Path.GetFileName(f).Split('-')).Where(p => p.Length == 2 && long.TryParse(p[0], out _)).Select(p => long.Parse(p[0])).DefaultIfEmpty(0).Max()
+            : 0;
+    }
+
+    private int IndexOf(NodeProcess node) => cluster.Nodes.ToList().IndexOf(node);
+
+    private NodeProcess Pick(IEnumerable<NodeProcess> nodes)
+    {
+        var list = nodes.ToList();
+        return list[random.Next(list.Count)];
+    }
+}
+
+/// <summary>The kinds of fault.</summary>
+public enum FaultKind
+{
+    KillLeader,
+    KillLeaderAndFollower,
+    PauseNode,
+    PartitionMinority,
+    PartitionLeaderAlone,
+    RestartAfterSnapshot,
+}
+
+/// <summary>One injected fault: when it started and ended (seconds into the run) and what happened.</summary>
+public sealed record FaultRecord(FaultKind Kind, TimeSpan Start, TimeSpan End, string Detail);

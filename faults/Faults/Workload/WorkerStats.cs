@@ -1,0 +1,30 @@
+using System.Collections.Concurrent;
+using System.Net;
+using GeoLedger.Faults.History;
+
+namespace GeoLedger.Faults.Workload;
+
+/// <summary>What one client saw: outcomes, and any 5xx other than 503/504 (which fails the run).</summary>
+public sealed class WorkerStats
+{
+    private long ok, fail, unknown;
+
+    /// <summary>Unexpected server errors by status code.</summary>
+    public ConcurrentDictionary<int, int> ServerErrors { get; } = new();
+
+    public long Ok => Interlocked.Read(ref ok);
+    public long Fail => Interlocked.Read(ref fail);
+    public long Unknown => Interlocked.Read(ref unknown);
+
+    public void Count(OperationOutcome outcome)
+    {
+        switch (outcome)
+        {
+            case OperationOutcome.Ok: Interlocked.Increment(ref ok); break;
+            case OperationOutcome.Fail: Interlocked.Increment(ref fail); break;
+            default: Interlocked.Increment(ref unknown); break;
+        }
+    }
+
+    public void UnexpectedServerError(HttpStatusCode status) => ServerErrors.AddOrUpdate((int)status, 1, (_, n) => n + 1);
+}
