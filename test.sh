@@ -10,7 +10,9 @@ if ! scripts/pulumi-available.sh; then
   echo "test.sh: leaving out the Pulumi program and its stack tests (Infra.Tests/Stack): this NuGet source does not serve Pulumi 3.112.1 / Pulumi.AzureNative 3.28.0; everything else, the Infra plan tests included, runs."
 fi
 
-dotnet test GeoLedger.slnx -p:GeoLedgerPulumi="$pulumi" "$@"
+# Build everything first: `dotnet test` alone builds only the test projects and what they reference.
+dotnet build GeoLedger.slnx -p:GeoLedgerPulumi="$pulumi"
+dotnet test GeoLedger.slnx --no-build -p:GeoLedgerPulumi="$pulumi" "$@"
 
 # The fault suite (README "Reliability"): partitions need root and nftables; the run says what it left out.
 faults=(dotnet run --project faults/Faults --no-build -p:GeoLedgerPulumi="$pulumi" --)
