@@ -98,6 +98,7 @@ public static class LedgerNode
 
         builder.Services.AddSingleton<ClusterView>();
         builder.Services.AddSingleton<LedgerWriter>();
+        builder.Services.AddSingleton<ReadIndex>();
         builder.Services.AddSingleton<ReadGate>();
         builder.Services.AddProblemDetails();
 
@@ -142,6 +143,7 @@ public static class LedgerNode
         app.MapWhen(context => ClientPipeline.IsRaftPort(context, raftPort), raft =>
         {
             raft.UseMiddleware<ClusterSecretMiddleware>();
+            raft.Map(ReadIndex.Path, readIndex => readIndex.Run(ReadIndex.ServeAsync));
             raft.UseConsensusProtocolHandler();
             raft.Run(context =>
             {

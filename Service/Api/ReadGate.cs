@@ -1,12 +1,11 @@
-using DotNext.Net.Cluster.Consensus.Raft;
 using GeoLedger.Cluster;
 using GeoLedger.Ledger;
 using Microsoft.Extensions.Options;
 
 namespace GeoLedger.Api;
 
-/// <summary>Makes a read linearizable (a read barrier through the leader) or lets it read locally.</summary>
-internal sealed class ReadGate(ClusterView view, IOptions<LedgerOptions> options)
+/// <summary>Makes a read linearizable (a read index confirmed by the leader) or lets it read locally.</summary>
+internal sealed class ReadGate(ReadIndex readIndex, IOptions<LedgerOptions> options)
 {
     private readonly TimeSpan timeout = TimeSpan.FromMilliseconds(options.Value.ReadTimeoutMs);
 
@@ -19,7 +18,7 @@ internal sealed class ReadGate(ClusterView view, IOptions<LedgerOptions> options
         deadline.CancelAfter(timeout);
         try
         {
-            await view.Raft.ApplyReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+            await readIndex.WaitAsync(deadline.Token).ConfigureAwait(false);
             return null;
         }
         // A failed barrier changed nothing, so whatever the cause the answer is 503 (safe to retry).
