@@ -56,9 +56,13 @@ public sealed class NetworkLab : IDisposable
         return true;
     }
 
-    /// <summary>Creates the bridge and one namespace per node, each reachable from the bridge address.</summary>
-    public static NetworkLab Create(int nodes)
+    /// <summary>
+    /// Creates the bridge and one namespace per node, each reachable from the bridge address. A lab
+    /// left behind by a run that was killed (it holds the same addresses) is deleted first.
+    /// </summary>
+    public static NetworkLab Create(int nodes, Action<string>? log = null)
     {
+        RemoveStale(log);
         var lab = new NetworkLab(Convert.ToHexString(RandomNumberGenerator.GetBytes(2)).ToLowerInvariant(), nodes);
         try
         {
@@ -70,6 +74,21 @@ public sealed class NetworkLab : IDisposable
             lab.Dispose();
             throw;
         }
+    }
+
+    private static void RemoveStale(Action<string>? log)
+    {
+        var namespaces = Shell.Run("ip", "netns", "list").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ')[0]).Where(name => name.StartsWith("gln-", StringComparison.Ordinal)).ToList();
+        var links = Shell.Run("ip", "-o", "link", "show").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(':')[1].Trim().Split('@')[0])
+            .Where(name => name.StartsWith("glb-", StringComparison.Ordinal) || name.StartsWith("glv-", StringComparison.Ordinal)).ToList();
+        if (namespaces.Count + links.Count > 0)
+            log?.Invoke($"removing a network lab left by an earlier run: {string.Join(", ", namespaces.Concat(links))}");
+        foreach (var name in namespaces)
+            Shell.TryRun("ip", "netns", "del", name);
+        foreach (var name in links)
+            Shell.TryRun("ip", "link", "del", name);
     }
 
     private void Build()

@@ -9,8 +9,8 @@ namespace GeoLedger.Faults.Nemesis;
 
 /// <summary>
 /// Injects faults in turn, each healed before the next: leader SIGKILL and restart; leader and a
-/// follower SIGKILLed within 20 ms (a majority crash); SIGSTOP past an election timeout; a minority
-/// partitioned from the majority; the leader partitioned alone; a node restarted after the others
+/// follower SIGKILLed within 20 ms (a majority crash); SIGSTOP past an election timeout; the largest
+/// minority partitioned from the majority; the leader partitioned alone; a node restarted after the others
 /// wrote past a snapshot. Partitions need the <see cref="NetworkLab"/>; each cut is probed first.
 /// </summary>
 public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raftPort, Random random, WorkloadControl control, Action<string> log)
@@ -84,17 +84,17 @@ public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raft
 
             case FaultKind.KillLeaderAndFollower:
             {
+                // The leader and enough followers to make a majority (1 of 3 nodes, 2 of 5), all within milliseconds.
                 var leader = await LeaderAsync().ConfigureAwait(false);
-                var follower = Pick(cluster.Nodes.Where(n => n != leader));
+                var victims = new[] { leader }.Concat(cluster.Nodes.Where(n => n != leader).OrderBy(_ => random.Next()).Take(cluster.Nodes.Count / 2)).ToList();
                 var watch = Stopwatch.StartNew();
-                var first = leader.KillAsync(); // SIGKILL is sent before KillAsync first awaits
-                var second = follower.KillAsync();
-                var gapMs = watch.Elapsed.TotalMilliseconds; // an upper bound on the time between the two signals
-                await Task.WhenAll(first, second).ConfigureAwait(false);
+                var kills = victims.Select(n => n.KillAsync()).ToList(); // each SIGKILL is sent before KillAsync first awaits
+                var spreadMs = watch.Elapsed.TotalMilliseconds; // an upper bound on the time between the first and last signal
+                await Task.WhenAll(kills).ConfigureAwait(false);
                 await HoldAsync(TimeSpan.FromSeconds(3), token).ConfigureAwait(false);
-                leader.Start();
-                follower.Start();
-                return $"killed leader {leader.Id} and follower {follower.Id} {gapMs:0.0} ms apart (majority crash), restarted both after 3 s";
+                foreach (var node in victims)
+                    node.Start();
+                return $"killed leader {leader.Id} and {string.Join(", ", victims.Skip(1).Select(n => n.Id))} within {spreadMs:0.0} ms (a majority), restarted after 3 s";
             }
 
             case FaultKind.PauseNode:
@@ -110,18 +110,21 @@ public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raft
             case FaultKind.PartitionMinority:
             case FaultKind.PartitionLeaderAlone:
             {
+                // The leader alone, or the largest minority (1 of 3, 2 of 5: then possibly the leader with a follower).
                 var leader = await LeaderAsync().ConfigureAwait(false);
-                var alone = kind == FaultKind.PartitionLeaderAlone ? leader : Pick(cluster.Nodes.Where(n => n != leader));
-                var aloneIndex = IndexOf(alone);
-                var majority = Enumerable.Range(0, cluster.Nodes.Count).Where(i => i != aloneIndex).ToList();
-                lab!.Partition([[aloneIndex], majority]);
-                ProbePartition(aloneIndex, majority);
+                var minority = kind == FaultKind.PartitionLeaderAlone
+                    ? [IndexOf(leader)]
+                    : Enumerable.Range(0, cluster.Nodes.Count).OrderBy(_ => random.Next()).Take((cluster.Nodes.Count - 1) / 2).ToList();
+                var majority = Enumerable.Range(0, cluster.Nodes.Count).Except(minority).ToList();
+                lab!.Partition([minority, majority]);
+                ProbePartition(minority, majority);
                 if (Sabotaging)
-                    control.SabotageTarget = alone.PublicUrl;
+                    control.SabotageTarget = cluster.Nodes[minority[0]].PublicUrl;
                 await HoldAsync(TimeSpan.FromSeconds(4), token).ConfigureAwait(false);
                 control.SabotageTarget = null;
                 lab.Heal();
-                return $"partitioned {alone.Id}{(alone == leader ? " (leader)" : "")} from the others for 4 s (cut probed), healed";
+                var names = string.Join("+", minority.Select(i => cluster.Nodes[i].Id + (cluster.Nodes[i] == leader ? " (leader)" : "")));
+                return $"partitioned {names} from the others for 4 s (cut probed), healed";
             }
 
             case FaultKind.RestartAfterSnapshot:
@@ -148,12 +151,15 @@ public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raft
     /// <summary>Set by the runner: the sabotage run routes reads to the cut-off node.</summary>
     public bool Sabotaging { get; init; }
 
-    private void ProbePartition(int alone, IReadOnlyList<int> majority)
+    private void ProbePartition(IReadOnlyList<int> minority, IReadOnlyList<int> majority)
     {
-        foreach (var other in majority)
+        foreach (var inside in minority)
         {
-            if (lab!.CanConnect(alone, other, raftPort) || lab.CanConnect(other, alone, raftPort))
-                throw new InvalidOperationException($"partition probe failed: node-{alone} and node-{other} still reach each other");
+            foreach (var other in majority)
+            {
+                if (lab!.CanConnect(inside, other, raftPort) || lab.CanConnect(other, inside, raftPort))
+                    throw new InvalidOperationException($"partition probe failed: node-{inside} and node-{other} still reach each other");
+            }
         }
 
         if (majority.Count > 1 && !lab!.CanConnect(majority[0], majority[1], raftPort))

@@ -38,7 +38,7 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
         else if (!NetworkLab.IsAvailable(out var reason))
             Say($"partitions left out: network namespaces need root with ip and nft ({reason})");
         else
-            lab = NetworkLab.Create(options.Nodes);
+            lab = NetworkLab.Create(options.Nodes, Say);
 
         if (options.Sabotage && lab is null)
         {
@@ -195,10 +195,16 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
 
     private static IDisposable RegisterCleanup(NetworkLab? lab)
     {
-        // Namespaces and the bridge outlive the process unless deleted: delete them on Ctrl+C too.
-        ConsoleCancelEventHandler handler = (_, _) => lab?.Dispose();
-        Console.CancelKeyPress += handler;
-        return new Cleanup(() => Console.CancelKeyPress -= handler);
+        // Namespaces and the bridge outlive the process unless deleted: delete them on Ctrl+C and SIGTERM too.
+        ConsoleCancelEventHandler onCancel = (_, _) => lab?.Dispose();
+        EventHandler onExit = (_, _) => lab?.Dispose();
+        Console.CancelKeyPress += onCancel;
+        AppDomain.CurrentDomain.ProcessExit += onExit;
+        return new Cleanup(() =>
+        {
+            Console.CancelKeyPress -= onCancel;
+            AppDomain.CurrentDomain.ProcessExit -= onExit;
+        });
     }
 
     private void Say(string line)
