@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using GeoLedger.LocalCluster;
 
 // The local-cluster command: N nodes on 127.0.0.1 as separate processes, data kept between runs.
@@ -50,11 +51,14 @@ void Print(string line)
 
 await using var cluster = LocalClusterNodes.Start(layout, extra, Print);
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true; // stop the nodes cleanly instead of dying with them
     stop.Cancel();
-};
+}
+
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
 try
 {
