@@ -12,6 +12,9 @@ namespace GeoLedger;
 /// <summary>Wires one GeoLedger node: settings, sockets, Raft, storage, API.</summary>
 public static class LedgerNode
 {
+    /// <summary>The largest cluster whose commit index .NEXT 6.12 computes safely (see <see cref="AddLedgerNode"/>).</summary>
+    public const int MaxMembers = 3;
+
     /// <summary>Size of one write-ahead log file; fixed when the log is created.</summary>
     public const int LogChunkBytes = 1024 * 1024;
 
@@ -42,6 +45,11 @@ public static class LedgerNode
         Validate(options);
         var topology = NodeTopology.Resolve(builder.Configuration, options);
         var self = topology.Self;
+        if (topology.Config.Members.Count > MaxMembers)
+            throw new InvalidOperationException(
+                $"the node config lists {topology.Config.Members.Count} members; GeoLedger refuses more than {MaxMembers}. .NEXT 6.12's leader commits the median " +
+                "of the first replication replies to arrive, which with 4 or more members can commit an entry that only a minority holds " +
+                "(the fault suite lost an acknowledged write on 5 nodes this way). Use 1 to 3 members until that is fixed.");
         if (string.IsNullOrEmpty(options.ClusterSecret) && topology.Config.Members.Any(m => !IsLoopback(m.Raft)))
             throw new InvalidOperationException("Ledger:ClusterSecret is required: some member's Raft endpoint is not on loopback, and Raft must not be open to anyone who can reach the port");
 
