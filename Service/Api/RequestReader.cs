@@ -183,6 +183,10 @@ internal static class RequestReader
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
+        // System.Text.Json does not check the UTF-8 inside strings, and the value would be stored and served as it came.
+        if (!System.Text.Unicode.Utf8.IsValid(body.WrittenSpan))
+            return (null, Problems.BadRequest("Body is not valid UTF-8: fix its encoding", "JSON bodies are UTF-8 (RFC 8259); this one holds a byte sequence that is not."));
+
         JsonDocument document;
         try
         {
