@@ -178,6 +178,12 @@ internal static class RequestReader
                 body.Write(buffer.AsSpan(0, read));
             }
         }
+        catch (Exception e) when (e is IOException and not BadHttpRequestException or InvalidOperationException)
+        {
+            // Kestrel reports some broken chunked framing this way, not as a BadHttpRequestException: a chunk size
+            // that overflows (IOException), a NUL in a trailer (InvalidOperationException).
+            return (null, Problems.BadRequest("Malformed request body: fix its framing", e.Message));
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
