@@ -15,7 +15,7 @@ try
     await app.RestoreLedgerStateAsync();
     app.UseLedgerNode();
 }
-catch (Exception e) when (e is NodeConfigException or InvalidOperationException or SnapshotCorruptedException)
+catch (Exception e) when (e is NodeConfigException or InvalidOperationException or SnapshotCorruptedException or WriteAheadLogDamagedException)
 {
     return StartupFailure.Report(e.Message);
 }
