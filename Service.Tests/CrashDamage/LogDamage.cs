@@ -15,7 +15,7 @@ public enum DamageKind
     /// <summary>The newest WAL metadata page cut to a random shorter length.</summary>
     TruncateMetadataPage,
 
-    /// <summary>A few bytes inverted inside the written part of the newest WAL metadata page.</summary>
+    /// <summary>The low byte of one field (term, length, offset, flags, hash) of a written entry in the newest WAL metadata page inverted.</summary>
     FlipBytesInMetadataPage,
 
     /// <summary>A few bytes inverted in the middle of the newest snapshot file.</summary>
@@ -33,7 +33,7 @@ public static class LogDamage
         DamageKind.AppendGarbageToDataChunk => AppendGarbage(NewestPage(dataDirectory, "data"), random),
         DamageKind.FlipBytesInDataChunk => FlipBytes(NewestPage(dataDirectory, "data"), random),
         DamageKind.TruncateMetadataPage => Truncate(NewestPage(dataDirectory, "metadata"), random),
-        DamageKind.FlipBytesInMetadataPage => FlipBytes(NewestPage(dataDirectory, "metadata"), random),
+        DamageKind.FlipBytesInMetadataPage => FlipMetadataField(NewestPage(dataDirectory, "metadata"), random),
         DamageKind.CorruptNewestSnapshot => FlipBytes(NewestSnapshot(dataDirectory), random, wholeFile: true),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
@@ -105,6 +105,31 @@ public static class LogDamage
         }
 
         return $"inverted {count} bytes at offset {offset} of {Name(path)} ({span} bytes {(wholeFile ? "long" : "written")})";
+    }
+
+    /// <summary>
+    /// A metadata page holds one 64-byte record per entry: term, length, offset (8 bytes each), flags and
+    /// command id (4 each), the payload hash (8), then padding. Bytes flipped at random mostly land in the
+    /// padding, so this flips a field that means something.
+    /// </summary>
+    private static string FlipMetadataField(string path, Random random)
+    {
+        const int recordSize = 64;
+        (string Name, int Offset)[] fields = [("term", 0), ("length", 8), ("offset", 16), ("flags", 24), ("hash", 32)];
+        var bytes = File.ReadAllBytes(path);
+        var records = Enumerable.Range(0, bytes.Length / recordSize).Where(r => bytes.AsSpan(r * recordSize, recordSize).ContainsAnyExcept((byte)0)).ToList();
+        if (records.Count == 0)
+            throw new InvalidOperationException($"{path} holds no written metadata record");
+        var record = records[random.Next(records.Count)];
+        var field = fields[random.Next(fields.Length)];
+        var at = record * recordSize + field.Offset;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = at;
+            file.WriteByte((byte)(bytes[at] ^ 0xFF));
+        }
+
+        return $"inverted the low byte of the {field.Name} of record {record} (of {records.Count} written) in {Name(path)}";
     }
 
     private static string Name(string path) => Path.Combine(Path.GetFileName(Path.GetDirectoryName(path)!), Path.GetFileName(path));
