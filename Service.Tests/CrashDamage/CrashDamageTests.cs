@@ -116,7 +116,13 @@ public sealed class CrashDamageTests(ITestOutputHelper output)
         while (DateTime.UtcNow < deadline)
         {
             if (!node.IsRunning)
+            {
+                // WaitForExitAsync also waits for the last redirected output lines, which the caller reads.
+                using var drained = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await node.WaitForExitAsync(drained.Token);
                 return $"refused (exit code {node.ExitCode}) after {rounds} read rounds";
+            }
+
             if (await acknowledged.AssertNothingWrongAsync(http, node, replay))
             {
                 rounds++;
