@@ -81,9 +81,10 @@ public static class LogDamage
         var garbage = new byte[1 + random.Next(4096)];
         random.NextBytes(garbage);
         var before = new FileInfo(path).Length;
+        var written = WrittenLength(path);
         using (var file = new FileStream(path, FileMode.Append, FileAccess.Write))
             file.Write(garbage);
-        return $"appended {garbage.Length} random bytes to {Name(path)} ({before} bytes, {WrittenLength(path) - garbage.Length} written before)";
+        return $"appended {garbage.Length} random bytes to {Name(path)} ({before} bytes, {written} written)";
     }
 
     private static string FlipBytes(string path, Random random, bool wholeFile = false)
