@@ -126,6 +126,7 @@ public static class LedgerNode
     /// index when it is constructed.
     /// </summary>
     /// <exception cref="SnapshotCorruptedException">The newest snapshot failed its checks.</exception>
+    /// <exception cref="WriteAheadLogDamagedException">The write-ahead log's files cannot be opened.</exception>
     public static async Task RestoreLedgerStateAsync(this WebApplication app)
     {
         // Resolved before the log and the state machine, so that the container disposes it after them.
@@ -133,6 +134,7 @@ public static class LedgerNode
         await app.Services.GetRequiredService<LedgerStateMachine>().RestoreAsync();
         var topology = app.Services.GetRequiredService<NodeTopology>();
         var options = app.Services.GetRequiredService<LedgerOptions>();
+        OpenWriteAheadLog(app, options.DataDirectory!);
         LogMessages.NodeStarting(app.Logger, topology.Self.Id, topology.Self.Public, topology.Self.Raft, topology.Config.Members.Count, options.DataDirectory!);
         if (app.Services.GetRequiredService<ApiAuthentication>().IsOff)
             LogMessages.AuthenticationOff(app.Logger);
@@ -167,6 +169,23 @@ public static class LedgerNode
         app.MapClusterApi();
         app.MapArticleApi();
         return app;
+    }
+
+    /// <summary>
+    /// Opens the log here, where startup failures are reported, rather than when the Raft cluster is first
+    /// resolved: its constructor maps every page file, and a page longer than a page (garbage appended by a
+    /// crash) throws ArgumentOutOfRangeException from MemoryMappedFile.
+    /// </summary>
+    private static void OpenWriteAheadLog(WebApplication app, string dataDirectory)
+    {
+        try
+        {
+            app.Services.GetRequiredService<WriteAheadLog>();
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or WriteAheadLog.InternalException)
+        {
+            throw new WriteAheadLogDamagedException(dataDirectory, e);
+        }
     }
 
     private static void Validate(LedgerOptions options)

@@ -15,11 +15,13 @@ try
     await app.RestoreLedgerStateAsync();
     app.UseLedgerNode();
 }
-catch (Exception e) when (e is NodeConfigException or InvalidOperationException or SnapshotCorruptedException)
+catch (Exception e) when (e is NodeConfigException or InvalidOperationException or SnapshotCorruptedException or WriteAheadLogDamagedException)
 {
     return StartupFailure.Report(e.Message);
 }
 
+// Read before running: when the host fails to start it disposes its services, and the handler below must not need them.
+var folder = app.Services.GetRequiredService<LedgerOptions>().DataDirectory;
 try
 {
     await app.RunAsync();
@@ -27,6 +29,5 @@ try
 }
 catch (Exception e) when (e is WriteAheadLog.HashMismatchException or WriteAheadLog.MissingPageException or WriteAheadLog.InternalException or InvalidDataException or SnapshotCorruptedException)
 {
-    var folder = app.Services.GetRequiredService<LedgerOptions>().DataDirectory;
     return StartupFailure.Report($"the write-ahead log or snapshots in folder '{folder}' failed an integrity check ({e.GetType().Name}: {e.Message}). Move the folder aside and let the node catch up from the cluster, or restore it from a backup.");
 }

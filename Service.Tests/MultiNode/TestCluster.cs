@@ -11,10 +11,12 @@ public sealed class TestCluster : IAsyncDisposable
 {
     private readonly ConcurrentQueue<string> output = new();
 
-    private TestCluster(string root, int count, IReadOnlyDictionary<string, string>? settings, Func<string, IReadOnlyDictionary<string, string>?>? perNode)
+    private TestCluster(string root, int count, IReadOnlyDictionary<string, string>? settings, Func<string, IReadOnlyDictionary<string, string>?>? perNode, string? bearerToken)
     {
         Root = root;
         Nodes = LocalClusterNodes.Start(ClusterLayout.OnLoopback(root, count), settings, output.Enqueue, perNode);
+        if (bearerToken is not null)
+            Nodes.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearerToken);
     }
 
     /// <summary>The running cluster.</summary>
@@ -27,10 +29,11 @@ public sealed class TestCluster : IAsyncDisposable
     public string Output => string.Join('\n', output);
 
     /// <summary>Starts <paramref name="count"/> nodes and waits for them to agree on a leader.</summary>
-    public static async Task<TestCluster> StartAsync(int count, IReadOnlyDictionary<string, string>? settings = null, Func<string, IReadOnlyDictionary<string, string>?>? perNode = null)
+    /// <param name="bearerToken">Sent by <see cref="LocalClusterNodes.Http"/> on every request, for nodes with <c>Ledger:RequireReadAuth</c>.</param>
+    public static async Task<TestCluster> StartAsync(int count, IReadOnlyDictionary<string, string>? settings = null, Func<string, IReadOnlyDictionary<string, string>?>? perNode = null, string? bearerToken = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "geoledger-cluster-tests", Guid.NewGuid().ToString("N"));
-        var cluster = new TestCluster(root, count, settings, perNode);
+        var cluster = new TestCluster(root, count, settings, perNode, bearerToken);
         try
         {
             await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(60));

@@ -179,10 +179,20 @@ internal static class RequestReader
                 body.Write(buffer.AsSpan(0, read));
             }
         }
+        catch (Exception e) when (e is IOException and not BadHttpRequestException or InvalidOperationException)
+        {
+            // Kestrel reports some broken chunked framing this way, not as a BadHttpRequestException: a chunk size
+            // that overflows (IOException), a NUL in a trailer (InvalidOperationException).
+            return (null, Problems.BadRequest("Malformed request body: fix its framing", e.Message));
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+
+        // System.Text.Json does not check the UTF-8 inside strings, and the value would be stored and served as it came.
+        if (!System.Text.Unicode.Utf8.IsValid(body.WrittenSpan))
+            return (null, Problems.BadRequest("Body is not valid UTF-8: fix its encoding", "JSON bodies are UTF-8 (RFC 8259); this one holds a byte sequence that is not."));
 
         JsonDocument document;
         try
@@ -196,32 +206,44 @@ internal static class RequestReader
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                return (null, Problems.BadRequest($"Body must be a JSON object: {{\"{property}\": ...}}", $"The body is a JSON {root.ValueKind.ToString().ToLowerInvariant()}."));
-            JsonElement? found = null;
-            foreach (var p in root.EnumerateObject())
+            try
             {
-                if (p.NameEquals(property) && found is null)
-                    found = p.Value;
-                else
-                    return (null, Problems.BadRequest($"Body must hold only \"{property}\"", $"Unexpected or repeated property '{p.Name}'."));
+                return ReadProperty(document.RootElement, property, maxValueBytes, body.WrittenCount, check);
             }
-
-            if (found is not { } value)
-                return (null, Problems.BadRequest($"Body is missing \"{property}\"", $"Send {{\"{property}\": <value>}}."));
-            if (check?.Invoke(value) is { } invalid)
-                return (null, invalid);
-
-            // The relaxed encoder escapes only what JSON requires, so text is stored (and counted) as the UTF-8 it was
-            // sent as; the default one would turn every non-ASCII or HTML character into a 6-byte \uXXXX escape.
-            var output = new ArrayBufferWriter<byte>(body.WrittenCount);
-            using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, SkipValidation = true, MaxDepth = MaxJsonDepth + 1, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-                value.WriteTo(writer);
-            if (output.WrittenCount > maxValueBytes)
-                return (null, Problems.TooLarge("Value too large: send a smaller value", $"The value is {output.WrittenCount} bytes of minified JSON; the limit (Ledger:MaxValueBytes) is {maxValueBytes}."));
-            return (output.WrittenSpan.ToArray(), null);
+            catch (InvalidOperationException)
+            {
+                // System.Text.Json parses "\ud800" but throws when it unescapes a lone surrogate (to compare a name or write the value).
+                return (null, Problems.BadRequest("Malformed JSON: a string holds a lone surrogate escape", "A \\uD800-\\uDFFF escape must be a complete surrogate pair; JSON strings must be valid Unicode."));
+            }
         }
+    }
+
+    private static (byte[]? Value, IResult? Error) ReadProperty(JsonElement root, string property, int maxValueBytes, int bodyBytes, Func<JsonElement, IResult?>? check)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+            return (null, Problems.BadRequest($"Body must be a JSON object: {{\"{property}\": ...}}", $"The body is a JSON {root.ValueKind.ToString().ToLowerInvariant()}."));
+        JsonElement? found = null;
+        foreach (var p in root.EnumerateObject())
+        {
+            if (p.NameEquals(property) && found is null)
+                found = p.Value;
+            else
+                return (null, Problems.BadRequest($"Body must hold only \"{property}\"", $"Unexpected or repeated property '{p.Name}'."));
+        }
+
+        if (found is not { } value)
+            return (null, Problems.BadRequest($"Body is missing \"{property}\"", $"Send {{\"{property}\": <value>}}."));
+        if (check?.Invoke(value) is { } invalid)
+            return (null, invalid);
+
+        // The relaxed encoder escapes only what JSON requires, so text is stored (and counted) as the UTF-8 it was
+        // sent as; the default one would turn every non-ASCII or HTML character into a 6-byte \uXXXX escape.
+        var output = new ArrayBufferWriter<byte>(Math.Max(bodyBytes, 1));
+        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, SkipValidation = true, MaxDepth = MaxJsonDepth + 1, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            value.WriteTo(writer);
+        if (output.WrittenCount > maxValueBytes)
+            return (null, Problems.TooLarge("Value too large: send a smaller value", $"The value is {output.WrittenCount} bytes of minified JSON; the limit (Ledger:MaxValueBytes) is {maxValueBytes}."));
+        return (output.WrittenSpan.ToArray(), null);
     }
 
     private static bool TryPercentDecode(string encoded, out string decoded)
