@@ -14,6 +14,7 @@ public sealed class DeadlineTests
         Assert.Equal(Verdict.Unknown, result.Verdict);
         Assert.All(result.Keys, k => Assert.Equal(Verdict.Unknown, k.Verdict));
         Assert.All(result.Keys, k => Assert.Null(k.Violation));
+        Assert.All(result.Keys, k => Assert.Equal("the time budget ran out", k.UnknownReason));
     }
 
     [Fact]

@@ -9,6 +9,9 @@ internal sealed class ConfigurationCache
 {
     private readonly Dictionary<ulong, List<CacheEntry>> buckets = [];
 
+    /// <summary>Configurations recorded.</summary>
+    public int Count { get; private set; }
+
     /// <summary>Records a configuration; null when it is dominated by one already recorded.</summary>
     public CacheEntry? TryAdd(BitSet definite, int state, BitSet unknown)
     {
@@ -29,9 +32,16 @@ internal sealed class ConfigurationCache
 
         var added = new CacheEntry(hash, definite.Snapshot(), state, unknown.Snapshot());
         bucket.Add(added);
+        Count++;
         return added;
     }
 
     /// <summary>Forgets a recorded configuration.</summary>
-    public void Remove(CacheEntry entry) => buckets[entry.Hash].Remove(entry);
+    public void Remove(CacheEntry entry)
+    {
+        if (buckets[entry.Hash].Remove(entry))
+        {
+            Count--;
+        }
+    }
 }

@@ -20,6 +20,9 @@ internal sealed class KeyChecker
     internal const string WildcardValue = "<a value of some unknown write>";
     private const int CancellationCheckMask = 1023;
 
+    /// <summary>Configurations one key may cache (a few hundred bytes each) before its verdict is Unknown.</summary>
+    internal const int MaxConfigurations = 8_000_000;
+
     private readonly CompiledKey key;
     private readonly CompiledOperation[] ops;
     private readonly EventEntry[] entries;
@@ -37,6 +40,7 @@ internal sealed class KeyChecker
     private string? bestState;
     private int bestBlocked;
     private int[] bestTail = [];
+    private string? unknownReason;
 
     private KeyChecker(CompiledKey key, bool relaxed, ConfigurationCache cache)
     {
@@ -76,7 +80,8 @@ internal sealed class KeyChecker
         }
 
         var violation = verdict == Verdict.NotLinearizable ? checker.DescribeViolation() : null;
-        return new KeyCheckResult(keyName, verdict, operations.Count, compiled.Operations.Length, violation, watch.Elapsed);
+        return new KeyCheckResult(
+            keyName, verdict, operations.Count, compiled.Operations.Length, violation, watch.Elapsed, checker.unknownReason);
     }
 
     private Verdict Search(CancellationToken cancellationToken)
@@ -92,8 +97,11 @@ internal sealed class KeyChecker
 
         while (remaining > 0)
         {
-            if ((iterations++ & CancellationCheckMask) == 0 && cancellationToken.IsCancellationRequested)
+            if ((iterations++ & CancellationCheckMask) == 0 && (cancellationToken.IsCancellationRequested || cache.Count > MaxConfigurations))
             {
+                unknownReason = cancellationToken.IsCancellationRequested
+                    ? "the time budget ran out"
+                    : $"the search outgrew {MaxConfigurations} configurations";
                 return Verdict.Unknown;
             }
 
