@@ -10,6 +10,9 @@ internal sealed class BitSet(int bits)
     /// <summary>Hash of the members; independent of the order they were added in.</summary>
     public ulong Hash { get; private set; }
 
+    /// <summary>True when <paramref name="bit"/> is a member.</summary>
+    public bool Contains(int bit) => (words[bit >> 6] & (1UL << bit)) != 0;
+
     /// <summary>Adds a member that is not in the set.</summary>
     public void Set(int bit)
     {

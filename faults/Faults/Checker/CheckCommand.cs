@@ -59,7 +59,8 @@ public static class CheckCommand
 
         foreach (var key in result.Keys.Where(k => k.Verdict != Verdict.Linearizable))
         {
-            var detail = key.Violation?.Describe() ?? $"time budget ran out after {key.Elapsed.TotalMilliseconds:F0} ms";
+            var detail = key.Violation?.Describe()
+                ?? string.Create(CultureInfo.InvariantCulture, $"{key.UnknownReason} after {key.Elapsed.TotalMilliseconds:F0} ms");
             output.WriteLine($"key {OperationText.Quote(key.Key)}: {Text(key.Verdict)} ({key.CheckedCount} operations checked): {detail}");
         }
 

@@ -2,14 +2,15 @@ using GeoLedger.Faults.History;
 
 namespace GeoLedger.Faults.Checker;
 
-/// <summary>One key's operations prepared for the search: dropped ones removed, values interned, events sorted.</summary>
+/// <summary>One key's operations prepared for the search: dropped ones removed, values reduced to ids, events sorted.</summary>
 internal sealed class CompiledKey
 {
-    private CompiledKey(CompiledOperation[] operations, EventEntry[] entries, string[] values, int definiteCount)
+    private CompiledKey(CompiledOperation[] operations, EventEntry[] entries, int definiteCount, int valueCount, long firstUnknownNs)
     {
+        FirstUnknownNs = firstUnknownNs;
+        ValueCount = valueCount;
         Operations = operations;
         Entries = entries;
-        Values = values;
         DefiniteCount = definiteCount;
         UnknownCount = operations.Length - definiteCount;
     }
@@ -20,8 +21,11 @@ internal sealed class CompiledKey
     /// <summary>Call and return events by time; calls before returns at equal times, so touching operations count as concurrent.</summary>
     public EventEntry[] Entries { get; }
 
-    /// <summary>Value text by value id.</summary>
-    public string[] Values { get; }
+    /// <summary>Distinct value ids besides <see cref="RegisterModel.Absent"/> and <see cref="RegisterModel.Unobserved"/>: 0..ValueCount-1.</summary>
+    public int ValueCount { get; }
+
+    /// <summary>Invocation time of the first unknown operation (long.MaxValue when none).</summary>
+    public long FirstUnknownNs { get; }
 
     /// <summary>Operations that must be linearized.</summary>
     public int DefiniteCount { get; }
@@ -29,49 +33,55 @@ internal sealed class CompiledKey
     /// <summary>Operations that may be linearized (unknown outcome); they have no return event.</summary>
     public int UnknownCount { get; }
 
-    /// <summary>The value text of a state.</summary>
-    public string? ValueOf(int state) => state == RegisterModel.Absent ? null : Values[state];
-
     /// <summary>Prepares one key's operations; the operations must have passed <see cref="HistoryValidator"/>.</summary>
     public static CompiledKey Compile(IReadOnlyList<Operation> operations)
     {
+        var kept = operations
+            .Select(op => (Op: op, Step: ToStep(op)))
+            .Where(x => x.Step is not null)
+            .OrderBy(x => x.Op.InvokeNs)
+            .ThenBy(x => x.Op.Id)
+            .ToList();
+
+        // Only values some read returns or some cas expects are ever compared; every other value
+        // behaves alike (present, matching nothing), so they share one id and their orders collapse.
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        var values = new List<string>();
-        int Intern(string? value)
+        foreach (var (op, step) in kept)
         {
-            if (value is null)
+            var compared = step == StepKind.Read ? op.Result : op.Expected;
+            if (compared is not null)
             {
-                return RegisterModel.Absent;
+                ids.TryAdd(compared, ids.Count);
             }
-
-            if (!ids.TryGetValue(value, out var id))
-            {
-                id = values.Count;
-                ids.Add(value, id);
-                values.Add(value);
-            }
-
-            return id;
         }
+
+        int Intern(string? value) =>
+            value is null ? RegisterModel.Absent : ids.TryGetValue(value, out var id) ? id : RegisterModel.Unobserved;
 
         var compiled = new List<CompiledOperation>(operations.Count);
         var definite = 0;
         var unknown = 0;
-        foreach (var op in operations.OrderBy(o => o.InvokeNs).ThenBy(o => o.Id))
+        var lastOfEffect = new Dictionary<(StepKind, int, int), int>();
+        foreach (var (op, nullableStep) in kept)
         {
-            if (ToStep(op) is not { } step)
-            {
-                continue;
-            }
-
+            var step = nullableStep!.Value;
             var isUnknown = op.Outcome == OperationOutcome.Unknown;
             var value = step == StepKind.Read ? Intern(op.Result) : Intern(op.Value);
             var expected = op.Kind == OperationKind.Cas ? Intern(op.Expected) : RegisterModel.Absent;
             var bit = isUnknown ? unknown++ : definite++;
-            compiled.Add(new CompiledOperation(step, value, expected, isUnknown, bit, op));
+            var predecessor = -1;
+            if (isUnknown)
+            {
+                // Unknown operations with the same effect are interchangeable once invoked: use them in invocation order.
+                predecessor = lastOfEffect.GetValueOrDefault((step, value, expected), -1);
+                lastOfEffect[(step, value, expected)] = compiled.Count;
+            }
+
+            compiled.Add(new CompiledOperation(step, value, expected, isUnknown, bit, predecessor, op));
         }
 
-        return new CompiledKey([.. compiled], SortEvents(compiled), [.. values], definite);
+        var firstUnknown = compiled.Where(o => o.IsUnknown).Select(o => o.Source.InvokeNs).DefaultIfEmpty(long.MaxValue).Min();
+        return new CompiledKey([.. compiled], SortEvents(compiled), definite, ids.Count, firstUnknown);
     }
 
     // Null means the operation constrains nothing: a failed read or write never happened, an unknown read observed nothing.

@@ -8,6 +8,10 @@ namespace GeoLedger.Faults.Checker;
 /// <param name="Expected">Value id a cas expects; <see cref="RegisterModel.Absent"/> for create-only.</param>
 /// <param name="IsUnknown">Unknown outcome: it may be linearized anywhere after its invocation, or never.</param>
 /// <param name="Bit">Its index in the definite or the unknown bit set, by <see cref="IsUnknown"/>.</param>
+/// <param name="Predecessor">
+/// For an unknown operation: the previous unknown operation (by invocation) with the same effect, or -1.
+/// Only the first unused one of such a group is tried: any linearization can use them in that order.
+/// </param>
 /// <param name="Source">The recorded operation, for reports.</param>
 internal readonly record struct CompiledOperation(
     StepKind Step,
@@ -15,4 +19,11 @@ internal readonly record struct CompiledOperation(
     int Expected,
     bool IsUnknown,
     int Bit,
-    Operation Source);
+    int Predecessor,
+    Operation Source)
+{
+    /// <summary>The pass that tries this operation in any case (the Enable pass may try it earlier).</summary>
+    public ScanPass Pass => IsUnknown ? ScanPass.Unknown
+        : Step is StepKind.Read or StepKind.CasRejected or StepKind.DeleteRejected ? ScanPass.Observe
+        : ScanPass.Change;
+}

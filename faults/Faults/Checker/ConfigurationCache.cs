@@ -9,8 +9,11 @@ internal sealed class ConfigurationCache
 {
     private readonly Dictionary<ulong, List<CacheEntry>> buckets = [];
 
-    /// <summary>Records a configuration; false when it is dominated by one already recorded.</summary>
-    public bool TryAdd(BitSet definite, int state, BitSet unknown)
+    /// <summary>Configurations recorded.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Records a configuration; null when it is dominated by one already recorded.</summary>
+    public CacheEntry? TryAdd(BitSet definite, int state, BitSet unknown)
     {
         var hash = (definite.Hash * 0x9E3779B97F4A7C15UL) ^ (ulong)(uint)state;
         if (!buckets.TryGetValue(hash, out var bucket))
@@ -23,11 +26,22 @@ internal sealed class ConfigurationCache
         {
             if (entry.State == state && unknown.IsSupersetOf(entry.Unknown) && definite.SetEquals(entry.Definite))
             {
-                return false;
+                return null;
             }
         }
 
-        bucket.Add(new CacheEntry(definite.Snapshot(), state, unknown.Snapshot()));
-        return true;
+        var added = new CacheEntry(hash, definite.Snapshot(), state, unknown.Snapshot());
+        bucket.Add(added);
+        Count++;
+        return added;
+    }
+
+    /// <summary>Forgets a recorded configuration.</summary>
+    public void Remove(CacheEntry entry)
+    {
+        if (buckets[entry.Hash].Remove(entry))
+        {
+            Count--;
+        }
     }
 }

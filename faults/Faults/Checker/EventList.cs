@@ -13,19 +13,21 @@ internal sealed class EventList
     private readonly int[] prev;
     private readonly int head;
 
-    /// <summary>Links entries 0..count-1 in index order.</summary>
-    public EventList(int count)
+    /// <summary>Links <paramref name="members"/>, in their order, out of entries 0..capacity-1.</summary>
+    public EventList(int capacity, IReadOnlyList<int> members)
     {
-        head = count;
-        next = new int[count + 1];
-        prev = new int[count + 1];
-        for (var i = 0; i <= count; i++)
+        head = capacity;
+        next = new int[capacity + 1];
+        prev = new int[capacity + 1];
+        var previous = head;
+        foreach (var member in members)
         {
-            next[i] = i + 1 < count ? i + 1 : End;
-            prev[i] = i == 0 ? head : i - 1;
+            next[previous] = member;
+            prev[member] = previous;
+            previous = member;
         }
 
-        next[head] = count > 0 ? 0 : End;
+        next[previous] = End;
     }
 
     /// <summary>The first entry still in the list, or <see cref="End"/>.</summary>

@@ -52,7 +52,7 @@ public static class LinearizabilityChecker
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
             i => results[i] = KeyChecker.Check(keys[i].Key, keys[i].Operations, deadline.Token));
 
-        return new CheckResult(Combine(results), results, operations.Count, watch.Elapsed);
+        return new CheckResult(Combine(results.Select(r => r.Verdict)), results, operations.Count, watch.Elapsed);
     }
 
     /// <summary>Checks one key's operations; every operation is taken to be on that key.</summary>
@@ -77,8 +77,23 @@ public static class LinearizabilityChecker
         }
     }
 
-    private static Verdict Combine(IReadOnlyList<KeyCheckResult> results) =>
-        results.Any(r => r.Verdict == Verdict.NotLinearizable) ? Verdict.NotLinearizable
-        : results.Any(r => r.Verdict == Verdict.Unknown) ? Verdict.Unknown
-        : Verdict.Linearizable;
+    /// <summary>A violation anywhere wins; otherwise one undecided key leaves the whole history undecided.</summary>
+    internal static Verdict Combine(IEnumerable<Verdict> verdicts)
+    {
+        var combined = Verdict.Linearizable;
+        foreach (var verdict in verdicts)
+        {
+            if (verdict == Verdict.NotLinearizable)
+            {
+                return verdict;
+            }
+
+            if (verdict == Verdict.Unknown)
+            {
+                combined = verdict;
+            }
+        }
+
+        return combined;
+    }
 }

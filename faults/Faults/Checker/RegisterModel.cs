@@ -2,12 +2,15 @@ namespace GeoLedger.Faults.Checker;
 
 /// <summary>
 /// The sequential specification of one key: a register whose state is a value id, or absent.
-/// Values are interned to ids per key so states compare and hash in O(1).
+/// Values are reduced to ids per key so states compare and hash in O(1).
 /// </summary>
 internal static class RegisterModel
 {
     /// <summary>The state of a key that does not exist (and the start state of every key).</summary>
     public const int Absent = -1;
+
+    /// <summary>The id shared by every value that no read returns and no cas expects.</summary>
+    public const int Unobserved = -2;
 
     /// <summary>Applies an operation to a state; false when the operation cannot happen in that state.</summary>
     public static bool TryStep(in CompiledOperation op, int state, out int next)
