@@ -13,7 +13,7 @@ public static class CheckCommand
     /// <summary>Exit code: some key is not linearizable.</summary>
     public const int ExitViolation = 1;
 
-    /// <summary>Exit code: the time budget ran out before every key was decided.</summary>
+    /// <summary>Exit code: some key was left undecided (time budget or search size ran out).</summary>
     public const int ExitUnknown = 2;
 
     /// <summary>Exit code: bad arguments, or a history file that cannot be read or is malformed (EX_USAGE).</summary>
@@ -25,7 +25,7 @@ public static class CheckCommand
     private const string Usage = """
         usage: check <history.json> [--timeout-seconds N]
           Checks a fault run's history for linearizability, key by key.
-          exit codes: 0 linearizable, 1 not linearizable, 2 unknown (time budget ran out),
+          exit codes: 0 linearizable, 1 not linearizable, 2 unknown (the search ran out of time or room),
                       64 bad arguments or unreadable history
         """;
 

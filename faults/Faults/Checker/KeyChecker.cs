@@ -9,16 +9,19 @@ namespace GeoLedger.Faults.Checker;
 /// Each configuration is scanned in passes (<see cref="ScanPass"/>): an observation that fits is placed without
 /// branching; then the operation that must go first or what lets it go (just in time); then every definite
 /// operation; then unknown operations. Unknown operations have no return event and may stay unlinearized: the
-/// search succeeds once every definite operation is placed.
+/// search succeeds once every definite operation is placed. See <see cref="Check"/> for the relaxed first search.
 /// </summary>
 internal sealed class KeyChecker
 {
-    private const int TailLength = 5;
-    private const int NoEntry = -1;
-
     /// <summary>What a violation report shows for the value a wildcard step left in the key.</summary>
-    internal const string WildcardValue = "<a value of some unknown write>";
+    internal const string WildcardValue = "<the value of some unknown operation>";
+
+    private const int TailLength = 5;
     private const int CancellationCheckMask = 1023;
+
+    // The entry of a wildcard frame, which lifts nothing; and the wildcard pass's entry before it is tried.
+    private const int NoEntry = -1;
+    private const int WildcardUntried = 0;
 
     /// <summary>Configurations one key may cache (a few hundred bytes each) before its verdict is Unknown.</summary>
     internal const int MaxConfigurations = 8_000_000;
@@ -105,18 +108,10 @@ internal sealed class KeyChecker
                 return Verdict.Unknown;
             }
 
-            // Definite passes stop at the earliest pending return (there is one while definite operations remain);
-            // the unknown pass at the first unknown call after it.
-            var inWindow = pass switch
-            {
-                ScanPass.Unknown => entry != EventList.End && ops[entries[entry].Op].Source.InvokeNs <= windowEnd,
-                ScanPass.Wildcard => false,
-                _ => entries[entry].IsCall,
-            };
             if (pass == ScanPass.Wildcard)
             {
                 // Tried once per configuration: entry is End once it has been.
-                if (entry != EventList.End && WildcardFits(state, windowEnd))
+                if (entry == WildcardUntried && WildcardFits(state, windowEnd))
                 {
                     stack.Add(new SearchFrame(NoEntry, state, pass, blocked, null));
                     state = RegisterModel.Unobserved;
@@ -127,7 +122,7 @@ internal sealed class KeyChecker
 
                 RecordDeadEnd(key.DefiniteCount - remaining, blocked);
             }
-            else if (inWindow)
+            else if (InWindow(pass, entry, windowEnd))
             {
                 var index = entries[entry].Op;
                 if (!IsCandidate(index, pass, state, blocked, out var next) || !FollowsUnknown(index))
@@ -172,7 +167,7 @@ internal sealed class KeyChecker
                 }
 
                 pass++;
-                entry = pass == ScanPass.Wildcard ? 0 : ListOf(pass).First;
+                entry = pass == ScanPass.Wildcard ? WildcardUntried : ListOf(pass).First;
                 if (pass == ScanPass.Unknown)
                 {
                     FindEnablingStates(state, windowEnd);
@@ -221,6 +216,12 @@ internal sealed class KeyChecker
 
         return Verdict.Linearizable;
     }
+
+    // Definite passes stop at the earliest pending return (there is one while definite operations remain);
+    // the unknown pass at the first unknown call after it.
+    private bool InWindow(ScanPass pass, int entry, long windowEnd) => pass == ScanPass.Unknown
+        ? entry != EventList.End && ops[entries[entry].Op].Source.InvokeNs <= windowEnd
+        : entries[entry].IsCall;
 
     private EventList ListOf(ScanPass pass) => pass == ScanPass.Unknown ? unknownList : definiteList;
 

@@ -8,7 +8,10 @@ namespace GeoLedger.Faults.Checker;
 /// </summary>
 /// <param name="LinearizedCount">Definite operations placed in the longest partial linearization.</param>
 /// <param name="DefiniteCount">Definite operations of the key (unknown ones are optional and not counted).</param>
-/// <param name="State">The key's value after that partial linearization; null when absent.</param>
+/// <param name="State">
+/// The key's value after that partial linearization; null when absent; <c>&lt;the value of some unknown
+/// operation&gt;</c> when the search only needed the key present with a value nobody reads.
+/// </param>
 /// <param name="Blocked">The operation that had to be placed next (its answer had arrived) but fits no order.</param>
 /// <param name="LastLinearized">The last few operations of the partial linearization, oldest first.</param>
 public sealed record Violation(
