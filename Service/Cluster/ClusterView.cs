@@ -35,6 +35,36 @@ public sealed class ClusterView(IRaftCluster cluster, NodeTopology topology, Wri
     /// <summary>Ready: a leader is known and this node applied everything it knows committed.</summary>
     public bool IsReady => Leader is not null && AppliedIndex >= CommitIndex;
 
+    /// <summary>
+    /// The current leader, or the first one elected within <paramref name="patience"/>; null when none
+    /// appears. Requests that arrive mid-election wait for it instead of failing at once.
+    /// </summary>
+    public async Task<IClusterMember?> WaitForLeaderAsync(TimeSpan patience, CancellationToken token)
+    {
+        if (cluster.Leader is { } leader)
+            return leader;
+        var elected = new TaskCompletionSource<IClusterMember>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnLeaderChanged(ICluster sender, IClusterMember? member)
+        {
+            if (member is not null)
+                elected.TrySetResult(member);
+        }
+
+        cluster.LeaderChanged += OnLeaderChanged;
+        try
+        {
+            return cluster.Leader ?? await elected.Task.WaitAsync(patience, token).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+        finally
+        {
+            cluster.LeaderChanged -= OnLeaderChanged;
+        }
+    }
+
     /// <summary>Each member with its status as this node sees it.</summary>
     public IEnumerable<(ClusterMember Member, string Status)> Members()
     {

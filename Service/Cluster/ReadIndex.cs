@@ -24,7 +24,8 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
     /// <exception cref="InvalidOperationException">No leader is known, or the leader could not confirm an index.</exception>
     public async Task WaitAsync(CancellationToken token)
     {
-        var leader = view.Raft.Leader ?? throw new InvalidOperationException("no leader is known");
+        var leader = await view.WaitForLeaderAsync(TimeSpan.FromSeconds(2), token).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("no leader is known");
         if (!leader.IsRemote)
         {
             await view.Raft.ApplyReadBarrierAsync(token).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using GeoLedger.Cluster;
 using Microsoft.Extensions.Options;
@@ -11,17 +12,28 @@ namespace GeoLedger.Ledger;
 /// </summary>
 public sealed class LedgerWriter(ClusterView view, IOptions<LedgerOptions> options, ILogger<LedgerWriter> logger)
 {
+    /// <summary>How long a write that arrives mid-election waits for a leader before it answers 503 (nothing is appended meanwhile).</summary>
+    private static readonly TimeSpan ElectionPatience = TimeSpan.FromSeconds(2);
+
     private readonly TimeSpan timeout = TimeSpan.FromMilliseconds(options.Value.WriteTimeoutMs);
 
     /// <summary>Writes <paramref name="command"/> through Raft.</summary>
     public async Task<WriteOutcome> WriteAsync(LedgerCommand command, CancellationToken aborted)
     {
-        var leader = view.Raft.Leader;
-        if (leader is null || leader.IsRemote)
-            return new WriteOutcome.NotLeader(view.Leader);
-
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         deadline.CancelAfter(timeout);
+        IClusterMember? leader;
+        try
+        {
+            leader = await view.WaitForLeaderAsync(ElectionPatience, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            leader = null;
+        }
+
+        if (leader is null || leader.IsRemote)
+            return new WriteOutcome.NotLeader(view.Leader);
         if (!view.IsLeader && !await AwaitLeadershipAsync(deadline.Token).ConfigureAwait(false))
             return new WriteOutcome.NotLeader(null);
 
