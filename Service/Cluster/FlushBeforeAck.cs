@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace GeoLedger.Cluster;
 
 /// <summary>
-/// Holds a follower's answer to AppendEntries and InstallSnapshot until its log is flushed. .NEXT
+/// Holds a follower's answer to AppendEntries until its log is flushed (an installed snapshot is
+/// already fsynced by the state machine, and after one there may be no entry left to flush). .NEXT
 /// 6.12 acknowledges an append once the entries are written to the memory-mapped log, before the
 /// flush that also records them in the log's checkpoint; a follower process killed in between comes
 /// back without them. With the leader killed at the same moment, an acknowledged write was lost (the
@@ -16,7 +17,7 @@ internal sealed class FlushBeforeAck(RequestDelegate next, WriteAheadLog log)
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.Headers[MessageTypeHeader].FirstOrDefault() is not ("AppendEntries" or "InstallSnapshot"))
+        if (context.Request.Headers[MessageTypeHeader].FirstOrDefault() is not "AppendEntries")
         {
             await next(context);
             return;
