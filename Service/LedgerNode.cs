@@ -154,7 +154,6 @@ public static class LedgerNode
         {
             raft.UseMiddleware<ClusterSecretMiddleware>();
             raft.Map(ReadIndex.Path, readIndex => readIndex.Run(ReadIndex.ServeAsync));
-            raft.UseMiddleware<FlushBeforeAck>();
             raft.UseConsensusProtocolHandler();
             raft.Run(context =>
             {

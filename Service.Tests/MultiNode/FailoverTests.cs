@@ -110,43 +110,4 @@ public sealed class FailoverTests
             }
         });
     }
-
-    [Fact]
-    public async Task Writes_acknowledged_just_before_the_leader_and_a_follower_crash_together_survive()
-    {
-        // The leader and a follower (a majority) die together right after a burst of acknowledged
-        // writes; a follower must not have acknowledged an append it had not flushed (FlushBeforeAck).
-        await using var cluster = await TestCluster.StartAsync(3);
-        await cluster.WithOutputOnFailureAsync(async () =>
-        {
-            var http = cluster.Nodes.Http;
-            var acknowledged = new List<string>();
-            for (var round = 0; round < 4; round++)
-            {
-                var leader = await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
-                var burst = Enumerable.Range(0, 16).Select(async i =>
-                {
-                    var key = $"r{round}-{i}";
-                    using var put = await KvClient.PutAsync(http, leader.PublicUrl, key, i.ToString());
-                    return put.StatusCode == HttpStatusCode.OK ? key : null;
-                }).ToList();
-                acknowledged.AddRange((await Task.WhenAll(burst)).OfType<string>());
-                var follower = cluster.Nodes.Nodes.First(n => n != leader);
-                var kills = new[] { leader.KillAsync(), follower.KillAsync() };
-                await Task.WhenAll(kills);
-                leader.Start();
-                follower.Start();
-                await leader.WaitReadyAsync(http, TimeSpan.FromSeconds(60));
-                await follower.WaitReadyAsync(http, TimeSpan.FromSeconds(60));
-            }
-
-            Assert.NotEmpty(acknowledged);
-            var reader = await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
-            foreach (var key in acknowledged)
-            {
-                var (status, _, _) = await KvClient.GetAsync(http, reader.PublicUrl, key);
-                Assert.True(status == HttpStatusCode.OK, $"acknowledged key {key} is {(int)status} after the crash");
-            }
-        });
-    }
 }

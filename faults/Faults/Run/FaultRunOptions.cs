@@ -20,6 +20,12 @@ public sealed record FaultRunOptions
     /// <summary>Reads sent with consistency=local to a cut-off node but recorded as linearizable: the checker must fail.</summary>
     public bool Sabotage { get; init; }
 
+    /// <summary>
+    /// Also SIGKILL the leader with enough followers for a majority. Off by default: .NEXT 6.12 followers
+    /// acknowledge appends before flushing them, so this fault can lose the last acknowledged writes.
+    /// </summary>
+    public bool MajorityCrash { get; init; }
+
     /// <summary>Run without network namespaces (no partitions) even as root.</summary>
     public bool NoNetworkNamespaces { get; init; }
 
@@ -28,7 +34,7 @@ public sealed record FaultRunOptions
 
     public const string Usage = """
         usage: faults run [--seconds 150] [--seed N] [--nodes 3 (the only size the service accepts now)] [--clients 10] [--keys 6] [--rate 25]
-                          [--out DIR] [--check-seconds 180] [--sabotage] [--no-netns]
+                          [--out DIR] [--check-seconds 180] [--sabotage] [--no-netns] [--majority-crash]
                faults check <history.json> [--timeout-seconds N]
         """;
 
@@ -61,6 +67,7 @@ public sealed record FaultRunOptions
                     "--check-seconds" => options with { CheckSeconds = Int(1, 24 * 3600) },
                     "--sabotage" => options with { Sabotage = true },
                     "--no-netns" => options with { NoNetworkNamespaces = true },
+                    "--majority-crash" => options with { MajorityCrash = true },
                     _ => throw new FormatException($"unknown option '{args[i]}'"),
                 };
             }
