@@ -7,7 +7,7 @@ internal sealed record BenchOptions
     public double Seconds { get; init; } = 10;
 
     /// <summary>Warm-up seconds before each measurement (requests sent, not counted).</summary>
-    public double Warmup { get; init; } = 3;
+    public double Warmup { get; init; } = 5;
 
     /// <summary>Seconds of load after the leader is killed in the failover workload.</summary>
     public double FailoverSeconds { get; init; } = 6;
@@ -28,9 +28,9 @@ internal sealed record BenchOptions
     public int Preload { get; init; } = 2_000;
 
     public const string Usage = """
-        usage: bench/run.sh [--seconds 10] [--warmup 3] [--failover-seconds 6] [--growth 10000,100000] [--only put-1,failover] [--quiet-wait 120] [--out file.json]
+        usage: bench/run.sh [--seconds 10] [--warmup 5] [--failover-seconds 6] [--growth 10000,100000] [--only put-1,failover] [--quiet-wait 120] [--out file.json]
           --seconds           measured seconds per workload and system (default 10)
-          --warmup            warm-up seconds before each measurement (default 3)
+          --warmup            warm-up seconds before each measurement (default 5)
           --failover-seconds  seconds of load after the leader is killed (default 6)
           --growth            key counts of the GeoLedger growth curve, cumulative (default 10000,100000;
                               add 1000000 for the 1M step, about 5 more minutes; 'none' skips it)

@@ -88,9 +88,7 @@ internal static partial class GrowthRun
                 var rss = system.Cluster.Nodes.Select(n => n.Pid is { } pid ? CpuMeter.ResidentBytes(pid) : 0).ToArray();
                 var allocated = await Task.WhenAll(system.Cluster.Nodes.Select(n => DuAsync(n.Spec.DataDirectory, apparent: false))).ConfigureAwait(false);
                 var apparent = await Task.WhenAll(system.Cluster.Nodes.Select(n => DuAsync(n.Spec.DataDirectory, apparent: true))).ConfigureAwait(false);
-                var stepSnapshots = snapshots.Skip(before)
-                    .Select(s => s with { Keys = snapshotKeys.TryGetValue((s.Node, s.Index), out var k) ? k : null })
-                    .ToList();
+                var stepSnapshots = snapshots.Skip(before).ToList();
 
                 var followerIndex = (leader + 1) % system.Members.Count;
                 var follower = system.Cluster.Nodes[followerIndex];
@@ -107,6 +105,8 @@ internal static partial class GrowthRun
                 var restoreMs = restored.Skip(restoredBefore).Where(r => r.Node == follower.Id).Select(r => (double?)(r.At - startedAt).TotalMilliseconds).FirstOrDefault();
                 var restartedRss = follower.Pid is { } p ? CpuMeter.ResidentBytes(p) : 0;
 
+                // the "Snapshot written" lines name the key counts; by now every one of this step's has arrived
+                stepSnapshots = stepSnapshots.Select(x => x with { Keys = snapshotKeys.TryGetValue((x.Node, x.Index), out var k) ? k : null }).ToList();
                 steps.Add(new GrowthStep(target, load, rss, allocated, apparent, stepSnapshots, follower.Id,
                     restoreMs is { } r ? Math.Round(r, 0) : null, Math.Round(readyMs, 0), Math.Round(servingMs, 0), restartedRss));
             }

@@ -29,7 +29,8 @@ internal static class SteadyRun
                     : system.Get(members[s.Worker % members.Count], KeySpace.ReadKey(run, s, options.Preload), linearizable: true),
                 _ => throw new ArgumentOutOfRangeException(nameof(workload)),
             };
-            var spec = new LoadSpec(workload.Clients, TimeSpan.FromSeconds(options.Warmup + options.Seconds), next);
+            // A leader change mid-run (an election under CPU pressure) must not turn into failed requests: follow the 307.
+            var spec = new LoadSpec(workload.Clients, TimeSpan.FromSeconds(options.Warmup + options.Seconds), next) { FollowRedirects = true };
             var load = LoadRun.RunAsync(spec, token);
             await Task.Delay(TimeSpan.FromSeconds(options.Warmup), token).ConfigureAwait(false);
             var from = Stopwatch.GetTimestamp();
