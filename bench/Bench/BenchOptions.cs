@@ -24,11 +24,14 @@ internal sealed record BenchOptions
     /// <summary>Longest wait, before each measurement, for other processes to leave the cores alone.</summary>
     public double QuietWait { get; init; } = 120;
 
+    /// <summary>How many times a measurement disturbed by other processes is taken again.</summary>
+    public int Retries { get; init; } = 2;
+
     /// <summary>Keys written before the read and mixed workloads.</summary>
     public int Preload { get; init; } = 2_000;
 
     public const string Usage = """
-        usage: bench/run.sh [--seconds 10] [--warmup 5] [--failover-seconds 6] [--growth 10000,100000] [--only put-1,failover] [--quiet-wait 120] [--out file.json]
+        usage: bench/run.sh [--seconds 10] [--warmup 5] [--failover-seconds 6] [--growth 10000,100000] [--only put-1,failover] [--quiet-wait 120] [--retries 2] [--out file.json]
           --seconds           measured seconds per workload and system (default 10)
           --warmup            warm-up seconds before each measurement (default 5)
           --failover-seconds  seconds of load after the leader is killed (default 6)
@@ -38,6 +41,8 @@ internal sealed record BenchOptions
                               local-get-16 mixed-32 failover floor growth)
           --quiet-wait        before each measurement, wait up to this many seconds for other processes to use
                               less than 0.2 cores (default 120; 0: don't wait); their use is reported either way
+          --retries           take a measurement again, up to this many times, when other processes used 0.2 cores or
+                              more during it; the least disturbed is kept (default 2)
           --out               JSON results file (default bench/results/<timestamp>.json)
         """;
 
@@ -70,6 +75,10 @@ internal sealed record BenchOptions
                     break;
                 case "--quiet-wait" when double.TryParse(value, out var q) && q is >= 0 and <= 3600:
                     options = options with { QuietWait = q };
+                    i++;
+                    break;
+                case "--retries" when int.TryParse(value, out var n) && n is >= 0 and <= 10:
+                    options = options with { Retries = n };
                     i++;
                     break;
                 case "--growth" when value == "none":

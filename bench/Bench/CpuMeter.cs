@@ -2,37 +2,51 @@ using System.Diagnostics;
 
 namespace GeoLedger.Bench;
 
-/// <summary>CPU seconds used by the server processes and by this load generator between two readings.</summary>
+/// <summary>
+/// CPU seconds used between two readings by the server processes, by this load generator, by
+/// kernel threads (disk flushes, journaling) and by every other process on the machine, read from
+/// /proc so that other work on a shared machine shows up next to the numbers it disturbs.
+/// </summary>
 internal sealed class CpuMeter
 {
     // /proc/<pid>/stat counts in USER_HZ, which Linux fixes at 100 for user space.
     private const double TicksPerSecond = 100;
-    private readonly IReadOnlyList<int> pids;
-    private readonly double serversAtStart;
-    private readonly double selfAtStart;
-    private readonly double machineAtStart;
+    private readonly HashSet<int> servers;
+    private readonly Dictionary<int, ProcessCpu> atStart;
     private readonly long startedAt;
 
-    private CpuMeter(IReadOnlyList<int> pids)
+    private CpuMeter(IReadOnlyList<int> servers)
     {
-        this.pids = pids;
-        serversAtStart = pids.Sum(ProcessSeconds);
-        selfAtStart = SelfSeconds();
-        machineAtStart = MachineBusySeconds();
+        this.servers = [.. servers];
+        atStart = ReadAll();
         startedAt = Stopwatch.GetTimestamp();
     }
 
-    /// <summary>Starts measuring the servers <paramref name="pids"/> and this process.</summary>
-    public static CpuMeter Start(IReadOnlyList<int> pids) => new(pids);
+    /// <summary>Starts measuring, with <paramref name="servers"/> as the servers under test.</summary>
+    public static CpuMeter Start(IReadOnlyList<int> servers) => new(servers);
 
-    /// <summary>Cores used on average since the start: servers, and the load generator.</summary>
+    /// <summary>Cores used on average since the start, by kind of process.</summary>
     public CpuUse Stop()
     {
         var wall = Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
-        var servers = (pids.Sum(ProcessSeconds) - serversAtStart) / wall;
-        var client = (SelfSeconds() - selfAtStart) / wall;
-        var machine = (MachineBusySeconds() - machineAtStart) / wall;
-        return new CpuUse(Math.Round(servers, 2), Math.Round(client, 2), Math.Round(Math.Max(0, machine - servers - client), 2), Environment.ProcessorCount);
+        var self = Environment.ProcessId;
+        double server = 0, client = 0, kernel = 0, other = 0;
+        foreach (var (pid, now) in ReadAll())
+        {
+            // A process that started after the first reading (or a reused pid) counts from zero.
+            var before = atStart.TryGetValue(pid, out var b) && b.StartTicks == now.StartTicks ? b.Seconds : 0;
+            var used = now.Seconds - before;
+            if (pid == self)
+                client += used;
+            else if (servers.Contains(pid))
+                server += used;
+            else if (now.KernelThread)
+                kernel += used;
+            else
+                other += used;
+        }
+
+        return new CpuUse(Math.Round(server / wall, 2), Math.Round(client / wall, 2), Math.Round(other / wall, 2), Math.Round(kernel / wall, 2), Environment.ProcessorCount);
     }
 
     /// <summary>
@@ -62,32 +76,6 @@ internal sealed class CpuMeter
         }
     }
 
-    /// <summary>CPU seconds the whole machine was busy (all but idle and iowait) since boot.</summary>
-    public static double MachineBusySeconds()
-    {
-        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        // cpu user nice system idle iowait irq softirq steal ...
-        long busy = 0;
-        foreach (var i in new[] { 1, 2, 3, 6, 7, 8 })
-            busy += long.Parse(fields[i]);
-        return busy / TicksPerSecond;
-    }
-
-    /// <summary>User plus system CPU seconds of a process; 0 when it is gone.</summary>
-    public static double ProcessSeconds(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
-        {
-            return 0;
-        }
-    }
-
     /// <summary>Resident memory of a process in bytes (VmRSS); 0 when it is gone.</summary>
     public static long ResidentBytes(int pid)
     {
@@ -106,12 +94,42 @@ internal sealed class CpuMeter
         return 0;
     }
 
-    private static double SelfSeconds()
+    private static Dictionary<int, ProcessCpu> ReadAll()
     {
-        using var self = Process.GetCurrentProcess();
-        return self.TotalProcessorTime.TotalSeconds;
+        var all = new Dictionary<int, ProcessCpu>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && Read(pid) is { } cpu)
+                all[pid] = cpu;
+        }
+
+        return all;
     }
+
+    private static ProcessCpu? Read(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // fields after "(comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ... starttime (22nd)
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            const uint kernelThreadFlag = 0x00200000; // PF_KTHREAD
+            return new ProcessCpu(
+                (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond,
+                long.Parse(fields[19]),
+                (uint.Parse(fields[6]) & kernelThreadFlag) != 0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or OverflowException)
+        {
+            return null;
+        }
+    }
+
+    private readonly record struct ProcessCpu(double Seconds, long StartTicks, bool KernelThread);
 }
 
-/// <summary>Average cores busy during a measurement, out of <paramref name="Cores"/>: the servers, this load generator, and every other process on the machine.</summary>
-internal sealed record CpuUse(double ServerCores, double ClientCores, double OtherCores, int Cores);
+/// <summary>
+/// Average cores busy during a measurement, out of <paramref name="Cores"/>: the servers, this load
+/// generator, other user processes, and kernel threads (disk flushing and journaling on behalf of all).
+/// </summary>
+internal sealed record CpuUse(double ServerCores, double ClientCores, double OtherCores, double KernelCores, int Cores);

@@ -11,7 +11,8 @@ namespace GeoLedger.Bench;
 /// <param name="FailuresByStatus">Failed requests after the SIGKILL by status (0 = connection error, -1 = client timeout).</param>
 /// <param name="OkAfterKill">Successful writes after the SIGKILL.</param>
 /// <param name="RestartMs">From starting the killed member again to its serving.</param>
-internal sealed record FailoverResult(string System, int KilledMember, double NextWriteMs, long Failed, long FailedBeforeKill, IReadOnlyDictionary<string, long> FailuresByStatus, long OkAfterKill, double RestartMs);
+/// <param name="Cpu">CPU use from the SIGKILL to the end of the load.</param>
+internal sealed record FailoverResult(string System, int KilledMember, double NextWriteMs, long Failed, long FailedBeforeKill, IReadOnlyDictionary<string, long> FailuresByStatus, long OkAfterKill, double RestartMs, CpuUse Cpu);
 
 /// <summary>
 /// Workload 7: 16 writers spread over all members (a follower's 307 is followed to the leader);
@@ -40,9 +41,11 @@ internal static class FailoverRun
             var load = LoadRun.RunAsync(spec, token);
             await Task.Delay(TimeSpan.FromSeconds(options.Warmup), token).ConfigureAwait(false);
             var leader = await system.LeaderAsync(token).ConfigureAwait(false);
+            var cpu = CpuMeter.Start(system.Pids.Where((_, i) => i != leader).ToList());
             var killedAt = Stopwatch.GetTimestamp();
             await system.KillAsync(leader).ConfigureAwait(false);
             var (_, samples) = await load.ConfigureAwait(false);
+            var cpuUse = cpu.Stop();
 
             var all = samples.SelectMany(s => s).ToList();
             var firstOk = all.Where(s => s.Ok && s.Start >= killedAt).Select(s => s.End).DefaultIfEmpty(long.MaxValue).Min();
@@ -61,7 +64,8 @@ internal static class FailoverRun
                 all.LongCount(s => s.End < killedAt && !s.Ok),
                 failures,
                 after.LongCount(s => s.Ok),
-                Math.Round(restartMs, 0));
+                Math.Round(restartMs, 0),
+                cpuUse);
         }
         finally
         {

@@ -19,9 +19,11 @@ internal sealed record SnapshotEvent(string Node, long Index, long? Keys, double
 /// <param name="ReadyMs">From its start to <c>/readyz</c> answering 200.</param>
 /// <param name="ServingMs">From its start to a linearizable GET of the last written key on it answering 200.</param>
 /// <param name="RestartedRssBytes">Its VmRSS once serving again.</param>
+/// <param name="LoadCpu">CPU use while the keys were written.</param>
 internal sealed record GrowthStep(
     int Keys,
     LatencyStats Load,
+    CpuUse LoadCpu,
     long[] RssBytes,
     long[] DataBytes,
     long[] DataApparentBytes,
@@ -77,8 +79,10 @@ internal static partial class GrowthRun
                     var i = Interlocked.Increment(ref next);
                     return i < target ? system.Put(leaderUrl, Key(i), value) : null;
                 });
+                var cpu = CpuMeter.Start(system.Pids);
                 var (started, samples) = await LoadRun.RunAsync(spec, token).ConfigureAwait(false);
                 var load = LatencyStats.Of(samples, started, Stopwatch.GetTimestamp());
+                var loadCpu = cpu.Stop();
                 if (load.Failed > 0)
                     progress($"growth: {load.Failed} writes failed while loading");
                 written = target;
@@ -107,7 +111,7 @@ internal static partial class GrowthRun
 
                 // the "Snapshot written" lines name the key counts; by now every one of this step's has arrived
                 stepSnapshots = stepSnapshots.Select(x => x with { Keys = snapshotKeys.TryGetValue((x.Node, x.Index), out var k) ? k : null }).ToList();
-                steps.Add(new GrowthStep(target, load, rss, allocated, apparent, stepSnapshots, follower.Id,
+                steps.Add(new GrowthStep(target, load, loadCpu, rss, allocated, apparent, stepSnapshots, follower.Id,
                     restoreMs is { } r ? Math.Round(r, 0) : null, Math.Round(readyMs, 0), Math.Round(servingMs, 0), restartedRss));
             }
 

@@ -52,6 +52,7 @@ internal static class Report
             s.AppendLine($"| failures by status (0 = connection error, -1 = 5 s client timeout) | {Kinds(g)} | {Kinds(e)} | |");
             s.AppendLine($"| successful writes in the {r.Options.FailoverSeconds:0.#} s after the SIGKILL | {g?.OkAfterKill.ToString(CultureInfo.InvariantCulture) ?? "-"} | {e?.OkAfterKill.ToString(CultureInfo.InvariantCulture) ?? "-"} | {Ratio(g?.OkAfterKill, e?.OkAfterKill)} |");
             s.AppendLine($"| killed member restarted to serving, ms | {Ms(g?.RestartMs, "0")} | {Ms(e?.RestartMs, "0")} | |");
+            s.AppendLine($"| cores used by other processes meanwhile | {Cores(g?.Cpu.OtherCores)} | {Cores(e?.Cpu.OtherCores)} | |");
             s.AppendLine();
             s.AppendLine("Writers are spread over all three members (GeoLedger: a follower's 307 is followed to the leader); after a failed request a writer waits 50 ms and moves to the next member.");
             s.AppendLine();
@@ -71,13 +72,13 @@ internal static class Report
 
         if (r.Growth.Count > 0)
         {
-            s.AppendLine("| GeoLedger growth (100-byte values) | load ops/s | load p99 / max ms | RSS per node MiB | data folder per node MiB | snapshots written (all nodes) | slowest snapshot | restarted follower: restore / ready / serving ms |");
+            s.AppendLine("| GeoLedger growth (100-byte values) | load ops/s (other processes, cores) | load p99 / max ms | RSS per node MiB | data folder per node MiB | snapshots written (all nodes) | slowest snapshot | restarted follower: restore / ready / serving ms |");
             s.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|");
             foreach (var step in r.Growth)
             {
                 var slowest = step.Snapshots.OrderByDescending(x => x.Ms).FirstOrDefault();
                 var slowestText = slowest is null ? "none" : $"{slowest.Ms:0} ms ({(slowest.Keys is { } k ? k.ToString("N0", CultureInfo.InvariantCulture) : "?")} keys)";
-                s.AppendLine($"| {step.Keys.ToString("N0", CultureInfo.InvariantCulture)} keys | {step.Load.OpsPerSecond:0} | {step.Load.P99Ms:0} / {step.Load.MaxMs:0} | {string.Join(" / ", step.RssBytes.Select(Mib))} | {string.Join(" / ", step.DataBytes.Select(Mib))} | {step.Snapshots.Count} | {slowestText} | {(step.RestoreMs is { } rm ? rm.ToString("0", CultureInfo.InvariantCulture) : "no snapshot")} / {step.ReadyMs:0} / {step.ServingMs:0} |");
+                s.AppendLine($"| {step.Keys.ToString("N0", CultureInfo.InvariantCulture)} keys | {step.Load.OpsPerSecond:0} ({step.LoadCpu.OtherCores:0.00}) | {step.Load.P99Ms:0} / {step.Load.MaxMs:0} | {string.Join(" / ", step.RssBytes.Select(Mib))} | {string.Join(" / ", step.DataBytes.Select(Mib))} | {step.Snapshots.Count} | {slowestText} | {(step.RestoreMs is { } rm ? rm.ToString("0", CultureInfo.InvariantCulture) : "no snapshot")} / {step.ReadyMs:0} / {step.ServingMs:0} |");
             }
 
             s.AppendLine();
@@ -87,10 +88,10 @@ internal static class Report
 
         if (r.Workloads.Count > 0)
         {
-            s.AppendLine("| CPU during the measurement (cores busy, of " + r.Machine.Cores + ") | GeoLedger nodes | load client | other processes | etcd members | load client | other processes |");
-            s.AppendLine("|---|--:|--:|--:|--:|--:|--:|");
+            s.AppendLine("| CPU during the measurement (cores busy, of " + r.Machine.Cores + ") | GeoLedger nodes | server CPU ms per request | load client | other processes | etcd members | server CPU ms per request | load client | other processes |");
+            s.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
             foreach (var w in r.Workloads)
-                s.AppendLine($"| {w.Id} | {Cores(w.GeoLedger?.Cpu.ServerCores)} | {Cores(w.GeoLedger?.Cpu.ClientCores)} | {Cores(w.GeoLedger?.Cpu.OtherCores)} | {Cores(w.Etcd?.Cpu.ServerCores)} | {Cores(w.Etcd?.Cpu.ClientCores)} | {Cores(w.Etcd?.Cpu.OtherCores)} |");
+                s.AppendLine($"| {w.Id} | {Cores(w.GeoLedger?.Cpu.ServerCores)} | {PerRequest(w.GeoLedger)} | {Cores(w.GeoLedger?.Cpu.ClientCores)} | {Cores(w.GeoLedger?.Cpu.OtherCores)} | {Cores(w.Etcd?.Cpu.ServerCores)} | {PerRequest(w.Etcd)} | {Cores(w.Etcd?.Cpu.ClientCores)} | {Cores(w.Etcd?.Cpu.OtherCores)} |");
             s.AppendLine();
         }
 
@@ -107,6 +108,10 @@ internal static class Report
         a is { } x && b is { } y && !double.IsNaN(x) && !double.IsNaN(y) && y > 0 ? (x / y).ToString("0.00", CultureInfo.InvariantCulture) : "-";
 
     private static string Cores(double? c) => c is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "-";
+
+    // All three members' CPU time divided by the requests served: what one request costs the cluster.
+    private static string PerRequest(SystemResult? result) =>
+        result is { Stats.OpsPerSecond: > 0 } x ? (x.Cpu.ServerCores * 1000 / x.Stats.OpsPerSecond).ToString("0.00", CultureInfo.InvariantCulture) : "-";
 
     private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0", CultureInfo.InvariantCulture);
 

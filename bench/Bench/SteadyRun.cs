@@ -2,8 +2,8 @@ using System.Diagnostics;
 
 namespace GeoLedger.Bench;
 
-/// <summary>One system's numbers for one workload.</summary>
-internal sealed record SystemResult(string System, LatencyStats Stats, CpuUse Cpu, long PreloadFailed);
+/// <summary>One system's numbers for one workload; failures counted by status (0 = connection error, -1 = client timeout).</summary>
+internal sealed record SystemResult(string System, LatencyStats Stats, CpuUse Cpu, long PreloadFailed, IReadOnlyDictionary<string, long> FailuresByStatus);
 
 /// <summary>Runs a steady workload on a fresh cluster of one system: preload, warm up, measure, stop.</summary>
 internal static class SteadyRun
@@ -39,7 +39,9 @@ internal static class SteadyRun
             var to = Stopwatch.GetTimestamp();
             var cpuUse = cpu.Stop();
             var (_, samples) = await load.ConfigureAwait(false);
-            return new SystemResult(system.Name, LatencyStats.Of(samples, from, to), cpuUse, preloadFailed);
+            var failures = samples.SelectMany(list => list).Where(x => !x.Ok && x.End >= from && x.End < to)
+                .GroupBy(x => x.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToDictionary(g => g.Key, g => (long)g.Count());
+            return new SystemResult(system.Name, LatencyStats.Of(samples, from, to), cpuUse, preloadFailed, failures);
         }
         finally
         {
