@@ -22,16 +22,16 @@ internal sealed record BenchOptions
     public string? Out { get; init; }
 
     /// <summary>Longest wait, before each measurement, for other processes to leave the cores alone.</summary>
-    public double QuietWait { get; init; } = 120;
+    public double QuietWait { get; init; } = 30;
 
-    /// <summary>How many times a measurement disturbed by other processes is taken again.</summary>
-    public int Retries { get; init; } = 2;
+    /// <summary>How many more rounds (in flipped order) a workload gets while other processes disturb it.</summary>
+    public int Retries { get; init; } = 1;
 
     /// <summary>Keys written before the read and mixed workloads.</summary>
     public int Preload { get; init; } = 2_000;
 
     public const string Usage = """
-        usage: bench/run.sh [--seconds 10] [--warmup 5] [--failover-seconds 6] [--growth 10000,100000] [--only put-1,failover] [--quiet-wait 120] [--retries 2] [--out file.json]
+        usage: bench/run.sh [--seconds 10] [--warmup 5] [--failover-seconds 6] [--growth 10000,100000] [--only put-1,failover] [--quiet-wait 30] [--retries 1] [--out file.json]
           --seconds           measured seconds per workload and system (default 10)
           --warmup            warm-up seconds before each measurement (default 5)
           --failover-seconds  seconds of load after the leader is killed (default 6)
@@ -40,9 +40,9 @@ internal sealed record BenchOptions
           --only              run only these workloads (ids: put-1 put-16 put-64 put4k-16 lin-get-1 lin-get-16
                               local-get-16 mixed-32 failover floor growth)
           --quiet-wait        before each measurement, wait up to this many seconds for other processes to use
-                              less than 0.2 cores (default 120; 0: don't wait); their use is reported either way
-          --retries           take a measurement again, up to this many times, when other processes used 0.2 cores or
-                              more during it; the least disturbed is kept (default 2)
+                              less than 0.2 cores (default 30; 0: don't wait); their use is reported either way
+          --retries           measure both systems again in the other order, up to this many times, when other
+                              processes used 0.2 cores or more; the least disturbed of each is kept (default 1)
           --out               JSON results file (default bench/results/<timestamp>.json)
         """;
 

@@ -66,30 +66,29 @@ try
         Progress($"disk floor: 4 KiB + fdatasync {floor.AppendMs:0.00} ms appending, {floor.OverwriteMs:0.00} ms overwriting");
     }
 
-    // Alternate which system goes first, so a slow drift of the machine does not favour one of them.
+    // Systems alternate, and the order flips every round (A B, B A, ...) so a drift of the machine
+    // favours neither. Other work on a shared machine is measured too: each round is taken again
+    // (up to --retries times) while either system's measurement had other processes using 0.2
+    // cores or more, and for each system the least disturbed measurement is kept.
     var turn = 0;
     foreach (var workload in Workload.All.Where(w => options.Runs(w.Id)))
     {
         SystemResult? g = null, e = null;
-        foreach (var system in Order(turn++))
+        for (var round = 0; round <= options.Retries; round++)
         {
-            // Other work on the machine is measured too: a disturbed measurement is taken again (the least disturbed is kept).
-            SystemResult? result = null;
-            for (var attempt = 0; attempt <= options.Retries; attempt++)
+            foreach (var system in Order(turn++))
             {
                 await QuietAsync();
-                var attempted = await SteadyRun.RunAsync(system, workload, options, $"{run}-{workload.Id}-{attempt}", stop.Token);
-                Progress($"{workload.Id,-13} {system.Name,-9} {attempted.Stats.OpsPerSecond,8:0} ops/s  p50 {attempted.Stats.P50Ms,7:0.00} ms  p99 {attempted.Stats.P99Ms,7:0.00} ms  failed {attempted.Stats.Failed}{(attempted.FailuresByStatus.Count > 0 ? " (" + string.Join(", ", attempted.FailuresByStatus.Select(f => $"status {f.Key}: {f.Value}")) + ")" : "")}  (cores: servers {attempted.Cpu.ServerCores:0.00}, client {attempted.Cpu.ClientCores:0.00}, other processes {attempted.Cpu.OtherCores:0.00})");
-                if (result is null || attempted.Cpu.OtherCores < result.Cpu.OtherCores)
-                    result = attempted;
-                if (result.Cpu.OtherCores < Report.BusyThreshold)
-                    break;
+                var result = await SteadyRun.RunAsync(system, workload, options, $"{run}-{workload.Id}-{round}", stop.Token);
+                Progress($"{workload.Id,-13} {system.Name,-9} {result.Stats.OpsPerSecond,8:0} ops/s  p50 {result.Stats.P50Ms,7:0.00} ms  p99 {result.Stats.P99Ms,7:0.00} ms  failed {result.Stats.Failed}{(result.FailuresByStatus.Count > 0 ? " (" + string.Join(", ", result.FailuresByStatus.Select(f => $"status {f.Key}: {f.Value}")) + ")" : "")}  (cores: servers {result.Cpu.ServerCores:0.00}, client {result.Cpu.ClientCores:0.00}, other processes {result.Cpu.OtherCores:0.00})");
+                if (system == geoLedger && (g is null || result.Cpu.OtherCores < g.Cpu.OtherCores))
+                    g = result;
+                else if (system == etcd && (e is null || result.Cpu.OtherCores < e.Cpu.OtherCores))
+                    e = result;
             }
 
-            if (system == geoLedger)
-                g = result;
-            else
-                e = result;
+            if (Math.Max(g?.Cpu.OtherCores ?? 0, e?.Cpu.OtherCores ?? 0) < Report.BusyThreshold)
+                break;
         }
 
         workloads.Add(new WorkloadResult(workload.Id, workload.Title, workload.Clients, workload.ValueBytes, g, e));
@@ -97,13 +96,23 @@ try
 
     if (options.Runs("failover"))
     {
-        foreach (var system in Order(turn++))
+        var kept = new Dictionary<string, FailoverResult>();
+        for (var round = 0; round <= options.Retries; round++)
         {
-            await QuietAsync();
-            var result = await FailoverRun.RunAsync(system, options, $"{run}-failover", stop.Token);
-            Progress($"failover      {system.Name,-9} next write {result.NextWriteMs:0} ms after SIGKILL, {result.Failed} failed requests, restart {result.RestartMs:0} ms");
-            failovers.Add(result);
+            foreach (var system in Order(turn++))
+            {
+                await QuietAsync();
+                var result = await FailoverRun.RunAsync(system, options, $"{run}-failover-{round}", stop.Token);
+                Progress($"failover      {system.Name,-9} next write {result.NextWriteMs:0} ms after SIGKILL, {result.Failed} failed requests, restart {result.RestartMs:0} ms  (other processes {result.Cpu.OtherCores:0.00} cores)");
+                if (!kept.TryGetValue(system.Name, out var best) || result.Cpu.OtherCores < best.Cpu.OtherCores)
+                    kept[system.Name] = result;
+            }
+
+            if (kept.Values.All(k => k.Cpu.OtherCores < Report.BusyThreshold))
+                break;
         }
+
+        failovers.AddRange(kept.Values);
     }
 
     if (options.Runs("growth") && options.Growth.Count > 0)
