@@ -20,6 +20,10 @@ internal sealed record SnapshotEvent(string Node, long Index, long? Keys, double
 /// <param name="ServingMs">From its start to a linearizable GET of the last written key on it answering 200.</param>
 /// <param name="RestartedRssBytes">Its VmRSS once serving again.</param>
 /// <param name="LoadCpu">CPU use while the keys were written.</param>
+/// <param name="CatchUpMs">From the last acknowledged write until every node had applied the same index (null: not within the limit).</param>
+/// <param name="AppliedIndexes">Each node's applied index when the readings were taken.</param>
+/// <param name="NodeErrors">Distinct error lines the nodes logged during the step (first few, shortened).</param>
+/// <param name="Problem">Why the step stopped early, if it did.</param>
 internal sealed record GrowthStep(
     int Keys,
     LatencyStats Load,
@@ -30,9 +34,13 @@ internal sealed record GrowthStep(
     IReadOnlyList<SnapshotEvent> Snapshots,
     string RestartedNode,
     double? RestoreMs,
-    double ReadyMs,
-    double ServingMs,
-    long RestartedRssBytes);
+    double? ReadyMs,
+    double? ServingMs,
+    long RestartedRssBytes,
+    double? CatchUpMs,
+    long[] AppliedIndexes,
+    IReadOnlyList<string> NodeErrors,
+    string? Problem);
 
 /// <summary>
 /// The growth curve, GeoLedger alone: one cluster grown step by step to each key count (100-byte
@@ -49,8 +57,15 @@ internal static partial class GrowthRun
         var snapshots = new ConcurrentQueue<SnapshotEvent>();
         var snapshotKeys = new ConcurrentDictionary<(string Node, long Index), long>();
         var restored = new ConcurrentQueue<(string Node, DateTime At)>();
+        var errors = new ConcurrentDictionary<string, int>();
         system.OnOutput = (at, line) =>
         {
+            if (ErrorLine().Match(line) is { Success: true } error && errors.Count < 1000)
+            {
+                var text = error.Groups[1].Value + " " + error.Groups[2].Value;
+                errors.AddOrUpdate(text.Length > 240 ? text[..240] : text, 1, (_, n) => n + 1);
+            }
+
             if (SnapshotWrittenLine().Match(line) is { Success: true } written)
                 snapshotKeys[(written.Groups[1].Value, long.Parse(written.Groups[2].Value))] = long.Parse(written.Groups[3].Value);
             else if (RestoredLine().Match(line) is { Success: true } restore)
@@ -86,33 +101,62 @@ internal static partial class GrowthRun
                 if (load.Failed > 0)
                     progress($"growth: {load.Failed} writes failed while loading");
                 written = target;
-                await WaitCaughtUpAsync(system, token).ConfigureAwait(false);
+                var caughtUp = await WaitCaughtUpAsync(system, TimeSpan.FromSeconds(180), token).ConfigureAwait(false);
+                var applied = await system.AppliedIndexesAsync().ConfigureAwait(false);
                 await Task.Delay(500, token).ConfigureAwait(false); // let a snapshot that the last entries started finish
 
                 var rss = system.Cluster.Nodes.Select(n => n.Pid is { } pid ? CpuMeter.ResidentBytes(pid) : 0).ToArray();
                 var allocated = await Task.WhenAll(system.Cluster.Nodes.Select(n => DuAsync(n.Spec.DataDirectory, apparent: false))).ConfigureAwait(false);
                 var apparent = await Task.WhenAll(system.Cluster.Nodes.Select(n => DuAsync(n.Spec.DataDirectory, apparent: true))).ConfigureAwait(false);
                 var stepSnapshots = snapshots.Skip(before).ToList();
+                var stepErrors = errors.OrderByDescending(e => e.Value).Take(5).Select(e => $"{e.Value}x {e.Key}").ToList();
+                errors.Clear();
+                string? problem = caughtUp is null ? $"not every node caught up within 180 s: applied indexes {string.Join(" / ", applied)}" : null;
+                if (problem is not null)
+                    progress($"growth: {problem}");
 
-                var followerIndex = (leader + 1) % system.Members.Count;
-                var follower = system.Cluster.Nodes[followerIndex];
-                progress($"growth: {target:N0} keys written; restarting {follower.Id}");
-                await follower.KillAsync().ConfigureAwait(false);
-                var restoredBefore = restored.Count;
-                var startedAt = DateTime.UtcNow;
-                var clock = Stopwatch.StartNew();
-                follower.Start();
-                await system.WaitReadyAsync(followerIndex, TimeSpan.FromSeconds(180)).ConfigureAwait(false);
-                var readyMs = clock.Elapsed.TotalMilliseconds;
-                await system.WaitReadableAsync(followerIndex, Key(target - 1), TimeSpan.FromSeconds(120)).ConfigureAwait(false);
-                var servingMs = clock.Elapsed.TotalMilliseconds;
-                var restoreMs = restored.Skip(restoredBefore).Where(r => r.Node == follower.Id).Select(r => (double?)(r.At - startedAt).TotalMilliseconds).FirstOrDefault();
-                var restartedRss = follower.Pid is { } p ? CpuMeter.ResidentBytes(p) : 0;
+                // Restart a follower that has caught up (one that never does would never serve).
+                var followerIndex = Enumerable.Range(1, system.Members.Count - 1).Select(k => (leader + k) % system.Members.Count)
+                    .Cast<int?>().FirstOrDefault(i => applied[i!.Value] == applied[leader]);
+                double? restoreMs = null, readyMs = null, servingMs = null;
+                long restartedRss = 0;
+                var restartedId = "none";
+                if (followerIndex is { } fi)
+                {
+                    var follower = system.Cluster.Nodes[fi];
+                    restartedId = follower.Id;
+                    progress($"growth: {target:N0} keys written; restarting {follower.Id}");
+                    await follower.KillAsync().ConfigureAwait(false);
+                    var restoredBefore = restored.Count;
+                    var startedAt = DateTime.UtcNow;
+                    var clock = Stopwatch.StartNew();
+                    follower.Start();
+                    try
+                    {
+                        await system.WaitReadyAsync(fi, TimeSpan.FromSeconds(180)).ConfigureAwait(false);
+                        readyMs = Math.Round(clock.Elapsed.TotalMilliseconds, 0);
+                        await system.WaitReadableAsync(fi, Key(target - 1), TimeSpan.FromSeconds(120)).ConfigureAwait(false);
+                        servingMs = Math.Round(clock.Elapsed.TotalMilliseconds, 0);
+                    }
+                    catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+                    {
+                        problem = (problem is null ? "" : problem + "; ") + $"restarted {follower.Id}: {e.Message}";
+                        progress($"growth: {e.Message}");
+                    }
+
+                    restoreMs = restored.Skip(restoredBefore).Where(r => r.Node == follower.Id).Select(r => (double?)Math.Round((r.At - startedAt).TotalMilliseconds, 0)).FirstOrDefault();
+                    restartedRss = follower.Pid is { } p ? CpuMeter.ResidentBytes(p) : 0;
+                }
 
                 // the "Snapshot written" lines name the key counts; by now every one of this step's has arrived
                 stepSnapshots = stepSnapshots.Select(x => x with { Keys = snapshotKeys.TryGetValue((x.Node, x.Index), out var k) ? k : null }).ToList();
-                steps.Add(new GrowthStep(target, load, loadCpu, rss, allocated, apparent, stepSnapshots, follower.Id,
-                    restoreMs is { } r ? Math.Round(r, 0) : null, Math.Round(readyMs, 0), Math.Round(servingMs, 0), restartedRss));
+                steps.Add(new GrowthStep(target, load, loadCpu, rss, allocated, apparent, stepSnapshots, restartedId,
+                    restoreMs, readyMs, servingMs, restartedRss, caughtUp, applied, stepErrors, problem));
+                if (problem is not null)
+                {
+                    progress("growth: stopping the curve here");
+                    break;
+                }
             }
 
             return steps;
@@ -149,18 +193,19 @@ internal static partial class GrowthRun
         return watcher;
     }
 
-    private static async Task WaitCaughtUpAsync(GeoLedgerSystem system, CancellationToken token)
+    /// <summary>Milliseconds until every node reports the same applied index, or null after <paramref name="limit"/>.</summary>
+    private static async Task<double?> WaitCaughtUpAsync(GeoLedgerSystem system, TimeSpan limit, CancellationToken token)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        while (DateTime.UtcNow < deadline)
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
         {
             var applied = await system.AppliedIndexesAsync().ConfigureAwait(false);
             if (applied.All(a => a >= 0 && a == applied[0]))
-                return;
+                return Math.Round(clock.Elapsed.TotalMilliseconds, 0);
             await Task.Delay(100, token).ConfigureAwait(false);
         }
 
-        throw new TimeoutException("the followers did not catch up with the leader within 120 s");
+        return null;
     }
 
     private static async Task<long> DuAsync(string folder, bool apparent)
@@ -178,4 +223,8 @@ internal static partial class GrowthRun
 
     [GeneratedRegex(@"^\[([^\]]+)\].*State restored from snapshot")]
     private static partial Regex RestoredLine();
+
+    // "[node-1] 11:00:08.615 fail: Category[1] message": the node and the message, without the time.
+    [GeneratedRegex(@"^(\[[^\]]+\]) [0-9:.]+ (?:warn|fail|crit): (.*)$")]
+    private static partial Regex ErrorLine();
 }

@@ -120,7 +120,7 @@ try
         await QuietAsync();
         growth = await GrowthRun.RunAsync(geoLedger, options.Growth, Progress, stop.Token);
         foreach (var step in growth)
-            Progress($"growth {step.Keys,9:N0} keys: RSS {string.Join("/", step.RssBytes.Select(b => b >> 20))} MiB, data {string.Join("/", step.DataBytes.Select(b => b >> 20))} MiB, {step.Snapshots.Count} snapshots, restart serving in {step.ServingMs:0} ms");
+            Progress($"growth {step.Keys,9:N0} keys: RSS {string.Join("/", step.RssBytes.Select(b => b >> 20))} MiB, data {string.Join("/", step.DataBytes.Select(b => b >> 20))} MiB, {step.Snapshots.Count} snapshots, restart serving in {step.ServingMs:0} ms{(step.Problem is null ? "" : "; " + step.Problem)}");
     }
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -72,16 +72,24 @@ internal static class Report
 
         if (r.Growth.Count > 0)
         {
-            s.AppendLine("| GeoLedger growth (100-byte values) | load ops/s (other processes, cores) | load p99 / max ms | RSS per node MiB | data folder per node MiB | snapshots written (all nodes) | slowest snapshot | restarted follower: restore / ready / serving ms |");
-            s.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|");
+            s.AppendLine("| GeoLedger growth (100-byte values) | load ops/s (other processes, cores) | load p99 / max ms | followers caught up after, ms | RSS per node MiB | data folder per node MiB | snapshots written (all nodes) | slowest snapshot | restarted follower: restore / ready / serving ms |");
+            s.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
             foreach (var step in r.Growth)
             {
                 var slowest = step.Snapshots.OrderByDescending(x => x.Ms).FirstOrDefault();
                 var slowestText = slowest is null ? "none" : $"{slowest.Ms:0} ms ({(slowest.Keys is { } k ? k.ToString("N0", CultureInfo.InvariantCulture) : "?")} keys)";
-                s.AppendLine($"| {step.Keys.ToString("N0", CultureInfo.InvariantCulture)} keys | {step.Load.OpsPerSecond:0} ({step.LoadCpu.OtherCores:0.00}) | {step.Load.P99Ms:0} / {step.Load.MaxMs:0} | {string.Join(" / ", step.RssBytes.Select(Mib))} | {string.Join(" / ", step.DataBytes.Select(Mib))} | {step.Snapshots.Count} | {slowestText} | {(step.RestoreMs is { } rm ? rm.ToString("0", CultureInfo.InvariantCulture) : "no snapshot")} / {step.ReadyMs:0} / {step.ServingMs:0} |");
+                s.AppendLine($"| {step.Keys.ToString("N0", CultureInfo.InvariantCulture)} keys | {step.Load.OpsPerSecond:0} ({step.LoadCpu.OtherCores:0.00}) | {step.Load.P99Ms:0} / {step.Load.MaxMs:0} | {(step.CatchUpMs is { } c ? c.ToString("0", CultureInfo.InvariantCulture) : "not in 180 s")} | {string.Join(" / ", step.RssBytes.Select(Mib))} | {string.Join(" / ", step.DataBytes.Select(Mib))} | {step.Snapshots.Count} | {slowestText} | {(step.RestoreMs is { } rm ? rm.ToString("0", CultureInfo.InvariantCulture) : "-")} / {Ms(step.ReadyMs, "0")} / {Ms(step.ServingMs, "0")} |");
             }
 
             s.AppendLine();
+            foreach (var step in r.Growth.Where(x => x.Problem is not null))
+            {
+                s.AppendLine($"Growth stopped at {step.Keys:N0} keys: {step.Problem}. Node errors in that step:");
+                foreach (var error in step.NodeErrors)
+                    s.AppendLine("    " + error);
+                s.AppendLine();
+            }
+
             s.AppendLine("Snapshot time: from the snapshot's temp file appearing to its rename into place (capture of the store, serialization, write, fsync); GeoLedger snapshots every 50,000 log entries by default, so a step with fewer entries since the last one writes none. Restart: SIGKILL of a follower, then from its process start.");
             s.AppendLine();
         }
