@@ -12,7 +12,11 @@ namespace GeoLedger.Bench;
 /// <param name="OkAfterKill">Successful writes after the SIGKILL.</param>
 /// <param name="RestartMs">From starting the killed member again to its serving.</param>
 /// <param name="Cpu">CPU use from the SIGKILL to the end of the load.</param>
-internal sealed record FailoverResult(string System, int KilledMember, double NextWriteMs, long Failed, long FailedBeforeKill, IReadOnlyDictionary<string, long> FailuresByStatus, long OkAfterKill, double RestartMs, CpuUse Cpu);
+/// <param name="ProbeWriteMs">
+/// From the SIGKILL to the first success of a probe that writes every 20 ms (1 s timeout) to a
+/// surviving member: when the cluster takes writes again, whatever the load's writers wait for.
+/// </param>
+internal sealed record FailoverResult(string System, int KilledMember, double NextWriteMs, long Failed, long FailedBeforeKill, IReadOnlyDictionary<string, long> FailuresByStatus, long OkAfterKill, double RestartMs, CpuUse Cpu, double ProbeWriteMs);
 
 /// <summary>
 /// Workload 7: 16 writers spread over all members (a follower's 307 is followed to the leader);
@@ -44,7 +48,9 @@ internal static class FailoverRun
             var cpu = CpuMeter.Start(system.Pids.Where((_, i) => i != leader).ToList());
             var killedAt = Stopwatch.GetTimestamp();
             await system.KillAsync(leader).ConfigureAwait(false);
+            var probe = ProbeAsync(system, leader, run, value, TimeSpan.FromSeconds(options.FailoverSeconds), token);
             var (_, samples) = await load.ConfigureAwait(false);
+            var probedAt = await probe.ConfigureAwait(false);
             var cpuUse = cpu.Stop();
 
             var all = samples.SelectMany(s => s).ToList();
@@ -65,11 +71,36 @@ internal static class FailoverRun
                 failures,
                 after.LongCount(s => s.Ok),
                 Math.Round(restartMs, 0),
-                cpuUse);
+                cpuUse,
+                probedAt is { } p ? Math.Round((p - killedAt) * 1000.0 / Stopwatch.Frequency, 1) : double.NaN);
         }
         finally
         {
             await system.StopAsync().ConfigureAwait(false);
         }
+    }
+
+    // One writer apart from the load: a new request every 20 ms to the surviving members in turn; the time of its first success.
+    private static async Task<long?> ProbeAsync(IKvSystem system, int killed, string run, string value, TimeSpan limit, CancellationToken token)
+    {
+        var survivors = Enumerable.Range(0, system.Members.Count).Where(i => i != killed).ToList();
+        var deadline = Stopwatch.GetTimestamp() + (long)(limit.TotalSeconds * Stopwatch.Frequency);
+        var pending = new List<Task<long?>>();
+        for (var n = 0; Stopwatch.GetTimestamp() < deadline && n < 1000; n++)
+        {
+            var request = system.Put(system.Members[survivors[n % survivors.Count]], KeySpace.Unique(run + "-probe", 0, n), value);
+            pending.Add(Task.Run(async () =>
+            {
+                // a connection of its own, so a request that hangs holds up no other probe
+                using var client = new LoadClient(TimeSpan.FromSeconds(1));
+                return LoadClient.IsSuccess(await client.SendAsync(request, followRedirects: true, token).ConfigureAwait(false)) ? Stopwatch.GetTimestamp() : (long?)null;
+            }, token));
+            if (pending.Any(t => t.IsCompleted && t.Result is not null))
+                break;
+            await Task.Delay(20, token).ConfigureAwait(false);
+        }
+
+        var done = await Task.WhenAll(pending).ConfigureAwait(false);
+        return done.Where(t => t is not null).Min();
     }
 }
