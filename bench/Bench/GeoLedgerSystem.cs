@@ -11,6 +11,7 @@ namespace GeoLedger.Bench;
 /// </summary>
 internal sealed class GeoLedgerSystem(string root) : IKvSystem
 {
+    private const int SigKill = 9;
     private readonly ConcurrentQueue<(DateTime At, string Line)> output = new();
     private readonly HttpClient http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
     private LocalClusterNodes? cluster;
@@ -61,7 +62,14 @@ internal sealed class GeoLedgerSystem(string root) : IKvSystem
     public KvRequest Get(Uri member, string key, bool linearizable) =>
         new(HttpMethod.Get, new Uri(member, "v1/kv/" + key + (linearizable ? "?consistency=linearizable" : "?consistency=local")), null);
 
-    public Task KillAsync(int index) => Cluster.Nodes[index].KillAsync();
+    public async Task KillAsync(int index)
+    {
+        // SIGKILL at once: NodeProcess.KillAsync first walks the process tree, which takes tens of
+        // milliseconds on a busy machine, and the failover clock starts before the call.
+        if (Cluster.Nodes[index].Pid is { } pid)
+            Signals.TrySend(pid, SigKill);
+        await Cluster.Nodes[index].KillAsync().ConfigureAwait(false);
+    }
 
     public async Task RestartAsync(int index, CancellationToken token)
     {
