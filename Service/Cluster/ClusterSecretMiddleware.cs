@@ -13,7 +13,13 @@ internal sealed class ClusterSecretMiddleware(RequestDelegate next, ClusterSecre
     public Task InvokeAsync(HttpContext context)
     {
         if (secret.Accepts(context.Request.Headers[ClusterSecret.HeaderName].FirstOrDefault()))
+        {
+            // A snapshot or a catch-up batch can exceed Kestrel's 30 MB default body limit (the benchmark's
+            // 1M-key follower never caught up); an authenticated Raft request has no limit.
+            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                limit.MaxRequestBodySize = null;
             return next(context);
+        }
 
         var remote = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (reported.Count < 10_000 && reported.TryAdd(remote, true))
