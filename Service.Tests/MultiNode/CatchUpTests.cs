@@ -131,13 +131,10 @@ public sealed class CatchUpTests
     /// <summary>Waits for a snapshot file ("index-term") of at least <paramref name="minIndex"/> in the node's folder.</summary>
     private static async Task<long> WaitForSnapshotAsync(NodeProcess node, long minIndex)
     {
-        var folder = Path.Combine(node.Spec.DataDirectory, "snapshots");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            var newest = Directory.Exists(folder)
-                ? Directory.GetFiles(folder).Select(Path.GetFileName).Select(n => n!.Split('-')).Where(p => p.Length == 2 && long.TryParse(p[0], out _)).Select(p => long.Parse(p[0])).DefaultIfEmpty(0).Max()
-                : 0;
+            var newest = node.Spec.NewestSnapshotIndex();
             if (newest >= minIndex)
                 return newest;
             await Task.Delay(50);

@@ -46,7 +46,7 @@ internal sealed class EtcdSystem(string root) : IKvSystem
         for (var i = 0; i < members.Length; i++)
             Launch(i);
         await LeaderAsync(token).ConfigureAwait(false);
-        await WaitWritableAsync(token).ConfigureAwait(false);
+        await WritableProbe.WaitAsync(this, http, () => "etcd took no write within 30 s of electing a leader:\n" + Tail(20), token).ConfigureAwait(false);
     }
 
     public async Task<int> LeaderAsync(CancellationToken token)
@@ -196,29 +196,6 @@ internal sealed class EtcdSystem(string root) : IKvSystem
         }
     }
 
-    private async Task WaitWritableAsync(CancellationToken token)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            var leader = Members[await LeaderAsync(token).ConfigureAwait(false)];
-            var probe = Put(leader, "bench-probe", "\"ok\"");
-            try
-            {
-                using var content = new ByteArrayContent(probe.Body!) { Headers = { ContentType = new("application/json") } };
-                using var response = await http.PostAsync(probe.Uri, content, token).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                    return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-
-            await Task.Delay(50, token).ConfigureAwait(false);
-        }
-
-        throw new TimeoutException("etcd took no write within 30 s of electing a leader:\n" + Tail(20));
-    }
 
     private static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 

@@ -46,7 +46,8 @@ internal sealed class GeoLedgerSystem(string root) : IKvSystem
         await Cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         foreach (var node in Cluster.Nodes)
             await node.WaitReadyAsync(http, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
-        await WaitWritableAsync(token).ConfigureAwait(false);
+        // A new leader takes writes once its term's first entry is committed: wait for that, so no workload starts on a 503.
+        await WritableProbe.WaitAsync(this, http, () => "GeoLedger took no write within 30 s of electing a leader", token).ConfigureAwait(false);
     }
 
     public async Task<int> LeaderAsync(CancellationToken token)
@@ -149,28 +150,4 @@ internal sealed class GeoLedgerSystem(string root) : IKvSystem
 
     private int IndexOf(NodeProcess node) => Cluster.Nodes.ToList().IndexOf(node);
 
-    // A new leader takes writes once its term's first entry is committed: wait for that, so no workload starts on a 503.
-    private async Task WaitWritableAsync(CancellationToken token)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            var leader = Members[await LeaderAsync(token).ConfigureAwait(false)];
-            var probe = Put(leader, "bench-probe", "\"ok\"");
-            try
-            {
-                using var content = new ByteArrayContent(probe.Body!) { Headers = { ContentType = new("application/json") } };
-                using var response = await http.PutAsync(probe.Uri, content, token).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                    return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-            }
-
-            await Task.Delay(50, token).ConfigureAwait(false);
-        }
-
-        throw new TimeoutException("GeoLedger took no write within 30 s of electing a leader");
-    }
 }

@@ -137,7 +137,7 @@ public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raft
                 await follower.KillAsync().ConfigureAwait(false);
                 var deadline = Stopwatch.StartNew();
                 long snapshot;
-                while ((snapshot = NewestSnapshot(leader)) <= applied && deadline.Elapsed < TimeSpan.FromSeconds(30))
+                while ((snapshot = leader.Spec.NewestSnapshotIndex()) <= applied && deadline.Elapsed < TimeSpan.FromSeconds(30))
                     await Task.Delay(100, token).ConfigureAwait(false);
                 follower.Start();
                 return snapshot > applied
@@ -196,14 +196,6 @@ public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raft
     {
         var view = await http.GetFromJsonAsync<JsonElement>(new Uri(node.PublicUrl, "/v1/cluster")).ConfigureAwait(false);
         return view.GetProperty("appliedIndex").GetInt64();
-    }
-
-    private static long NewestSnapshot(NodeProcess node)
-    {
-        var folder = Path.Combine(node.Spec.DataDirectory, "snapshots");
-        return Directory.Exists(folder)
-            ? Directory.EnumerateFiles(folder).Select(f => Path.GetFileName(f).Split('-')).Where(p => p.Length == 2 && long.TryParse(p[0], out _)).Select(p => long.Parse(p[0])).DefaultIfEmpty(0).Max()
-            : 0;
     }
 
     private int IndexOf(NodeProcess node) => cluster.Nodes.ToList().IndexOf(node);
