@@ -59,6 +59,51 @@ public sealed class ClusterBasicsTests(SharedClusterFixture fixture) : IClassFix
     });
 
     [Fact]
+    public Task Concurrent_linearizable_reads_on_a_follower_each_see_every_write_acknowledged_before_they_were_sent() => Cluster.WithOutputOnFailureAsync(async () =>
+    {
+        // Sixteen readers on one follower share read-index requests; none may reuse a request sent before it asked.
+        var leader = await Cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        var follower = Cluster.Nodes.Nodes.First(n => n != leader);
+        long acknowledged = 0;
+        using (var seed = await KvClient.PutAsync(Http, leader.PublicUrl, "shared-rounds", "0"))
+            Assert.Equal(HttpStatusCode.OK, seed.StatusCode);
+
+        var reads = 0;
+        using var writing = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            for (var n = 1; !writing.IsCancellationRequested; n++)
+            {
+                using var put = await KvClient.PutAsync(Http, leader.PublicUrl, "shared-rounds", n.ToString());
+                Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+                Volatile.Write(ref acknowledged, n);
+            }
+        });
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var readers = Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+        {
+            while (Volatile.Read(ref reads) < 2000 || Volatile.Read(ref acknowledged) < 100)
+            {
+                deadline.Token.ThrowIfCancellationRequested();
+                var floor = Volatile.Read(ref acknowledged);
+                var (status, value, _) = await KvClient.GetAsync(Http, follower.PublicUrl, "shared-rounds");
+                Assert.Equal(HttpStatusCode.OK, status);
+                Assert.True(long.Parse(value!) >= floor, $"read {value} after write {floor} was acknowledged");
+                Interlocked.Increment(ref reads);
+            }
+        })).ToList();
+        try
+        {
+            await Task.WhenAll(readers);
+        }
+        finally
+        {
+            await writing.CancelAsync();
+            await writer;
+        }
+    });
+
+    [Fact]
     public Task A_write_sent_to_a_follower_is_redirected_to_the_leader_public_url_and_completes() => Cluster.WithOutputOnFailureAsync(async () =>
     {
         var leader = await Cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));

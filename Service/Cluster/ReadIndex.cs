@@ -1,6 +1,8 @@
 using System.Globalization;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using GeoLedger.Ledger;
+using Microsoft.Extensions.Options;
 
 namespace GeoLedger.Cluster;
 
@@ -13,12 +15,23 @@ namespace GeoLedger.Cluster;
 /// index at once, which right after an election can miss writes the previous leader acknowledged
 /// (the fault suite caught such a stale read).
 /// </summary>
-public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageHandlerFactory handlers)
+/// <remarks>
+/// Reads on a follower share requests: one request is on the wire at a time, and every read that
+/// arrives while it is answered waits for the next one, which is sent as soon as the current one is
+/// answered. A read never joins a request sent before it arrived (that request's index could miss a
+/// write acknowledged in between), so sharing keeps every read linearizable and turns N concurrent
+/// reads into about two leader round trips instead of N.
+/// </remarks>
+public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageHandlerFactory handlers, IOptions<LedgerOptions> options)
 {
     /// <summary>The path the leader serves on its Raft port.</summary>
     public const string Path = "/geoledger/read-index";
 
     private readonly HttpClient http = new(handlers.CreateHandler(RaftHttpHandlerFactory.Name), disposeHandler: true);
+    private readonly TimeSpan roundTimeout = TimeSpan.FromMilliseconds(options.Value.ReadTimeoutMs);
+    private readonly Lock rounds = new();
+    private bool roundOnTheWire; // guarded by rounds
+    private TaskCompletionSource<long>? nextRound; // guarded by rounds: the round that reads arriving now join
 
     /// <summary>Waits until this node may serve a linearizable read.</summary>
     /// <exception cref="InvalidOperationException">No leader is known, or the leader could not confirm an index.</exception>
@@ -32,12 +45,79 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
             return;
         }
 
-        var leaderMember = view.Leader ?? throw new InvalidOperationException("the leader is not in the member list");
-        using var response = await http.PostAsync(new Uri(leaderMember.Raft, Path), content: null, token).ConfigureAwait(false);
+        var index = await JoinRound().WaitAsync(token).ConfigureAwait(false);
+        await log.WaitForApplyAsync(index, token).ConfigureAwait(false);
+    }
+
+    /// <summary>The round this read waits for: a new one sent now, or the next one when a round is on the wire.</summary>
+    private Task<long> JoinRound()
+    {
+        TaskCompletionSource<long>? sendNow = null;
+        Task<long> joined;
+        lock (rounds)
+        {
+            if (roundOnTheWire)
+            {
+                nextRound ??= new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                joined = nextRound.Task;
+            }
+            else
+            {
+                roundOnTheWire = true;
+                sendNow = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                joined = sendNow.Task;
+            }
+        }
+
+        if (sendNow is not null)
+            _ = RunRoundsAsync(sendNow);
+        return joined;
+    }
+
+    /// <summary>Sends <paramref name="round"/>, then every round that readers joined meanwhile, one at a time.</summary>
+    private async Task RunRoundsAsync(TaskCompletionSource<long> round)
+    {
+        while (true)
+        {
+            try
+            {
+                round.TrySetResult(await AskLeaderAsync().ConfigureAwait(false));
+            }
+            catch (Exception e)
+            {
+                round.TrySetException(e);
+            }
+
+            lock (rounds)
+            {
+                if (nextRound is null)
+                {
+                    roundOnTheWire = false;
+                    return;
+                }
+
+                round = nextRound;
+                nextRound = null;
+            }
+        }
+    }
+
+    /// <summary>One read-index request to whoever leads now; its own deadline, since many reads share it.</summary>
+    private async Task<long> AskLeaderAsync()
+    {
+        var leader = view.Leader ?? throw new InvalidOperationException("no leader is known");
+        using var deadline = new CancellationTokenSource(roundTimeout);
+        if (view.Raft.Leader is { IsRemote: false })
+        {
+            // Elected since the read asked: this node's own barrier covers the round.
+            await view.Raft.ApplyReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+            return log.LastAppliedIndex;
+        }
+
+        using var response = await http.PostAsync(new Uri(leader.Raft, Path), content: null, deadline.Token).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"the leader answered {(int)response.StatusCode} to a read-index request");
-        var index = long.Parse(await response.Content.ReadAsStringAsync(token).ConfigureAwait(false), NumberStyles.None, CultureInfo.InvariantCulture);
-        await log.WaitForApplyAsync(index, token).ConfigureAwait(false);
+        return long.Parse(await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false), NumberStyles.None, CultureInfo.InvariantCulture);
     }
 
     /// <summary>The leader's side: the strong barrier, then the applied index as plain text; 409 when not the leader.</summary>
