@@ -32,7 +32,7 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
             return;
         }
 
-        var leaderMember = view.Leader ?? throw new InvalidOperationException("the leader is not in the member list");
+        var leaderMember = view.MemberOf(leader) ?? throw new InvalidOperationException("the leader is not in the member list");
         using var response = await http.PostAsync(new Uri(leaderMember.Raft, Path), content: null, token).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"the leader answered {(int)response.StatusCode} to a read-index request");
