@@ -104,6 +104,11 @@ public static class LedgerNode
             return new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3);
         });
 
+        builder.Services.AddSingleton(sp =>
+        {
+            var raft = sp.GetRequiredService<IOptions<HttpClusterMemberConfiguration>>().Value;
+            return LeaderSuspicion.ForHeartbeat(TimeSpan.FromMilliseconds(raft.LowerElectionTimeout * raft.HeartbeatThreshold));
+        });
         builder.Services.AddSingleton<ClusterView>();
         builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddSingleton<ReadIndex>();
@@ -154,6 +159,7 @@ public static class LedgerNode
         {
             raft.UseMiddleware<ClusterSecretMiddleware>();
             raft.Map(ReadIndex.Path, readIndex => readIndex.Run(ReadIndex.ServeAsync));
+            raft.UseMiddleware<LeaderSuspicionMiddleware>();
             raft.UseConsensusProtocolHandler();
             raft.Run(context =>
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
@@ -6,8 +7,27 @@ using Microsoft.AspNetCore.Connections;
 namespace GeoLedger.Cluster;
 
 /// <summary>Answers "who leads, who am I, how is everyone" in terms of the node config's members.</summary>
-public sealed class ClusterView(IRaftCluster cluster, NodeTopology topology, WriteAheadLog log)
+public sealed class ClusterView
 {
+    private readonly IRaftCluster cluster;
+    private readonly NodeTopology topology;
+    private readonly WriteAheadLog log;
+    private readonly LeaderSuspicion suspicion;
+
+    /// <summary>A view of <paramref name="cluster"/> whose leader is trusted as <paramref name="suspicion"/> says.</summary>
+    public ClusterView(IRaftCluster cluster, NodeTopology topology, WriteAheadLog log, LeaderSuspicion suspicion)
+    {
+        this.cluster = cluster;
+        this.topology = topology;
+        this.log = log;
+        this.suspicion = suspicion;
+        cluster.LeaderChanged += (_, leader) =>
+        {
+            if (leader is not null)
+                suspicion.Heard();
+        };
+    }
+
     /// <summary>The node config.</summary>
     public NodeConfig Config => topology.Config;
 
@@ -36,34 +56,38 @@ public sealed class ClusterView(IRaftCluster cluster, NodeTopology topology, Wri
     public bool IsReady => Leader is not null && AppliedIndex >= CommitIndex;
 
     /// <summary>
-    /// The current leader, or the first one elected within <paramref name="patience"/>; null when none
-    /// appears. Requests that arrive mid-election wait for it instead of failing at once.
+    /// The leader to send a request to: the current one unless it is suspect; otherwise the first one
+    /// known and not suspect within <paramref name="patience"/> (the suspect leader heard from again, a
+    /// newly elected one, or this node). Requests that arrive mid-election, or while the leader may have
+    /// just died, wait for it instead of failing at once or being sent to a dead address. Null when no
+    /// leader is known at the end; the suspect leader when it is still the only one known.
     /// </summary>
     public async Task<IClusterMember?> WaitForLeaderAsync(TimeSpan patience, CancellationToken token)
     {
-        if (cluster.Leader is { } leader)
+        if (TrustedLeader() is { } leader)
             return leader;
-        var elected = new TaskCompletionSource<IClusterMember>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnLeaderChanged(ICluster sender, IClusterMember? member)
+        var started = Stopwatch.GetTimestamp();
+        while (true)
         {
-            if (member is not null)
-                elected.TrySetResult(member);
-        }
-
-        cluster.LeaderChanged += OnLeaderChanged;
-        try
-        {
-            return cluster.Leader ?? await elected.Task.WaitAsync(patience, token).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            return null;
-        }
-        finally
-        {
-            cluster.LeaderChanged -= OnLeaderChanged;
+            // Woken by .NEXT's leader-changed event and by every accepted message from the leader (no polling).
+            var change = suspicion.NextChange();
+            if (TrustedLeader() is { } trusted)
+                return trusted;
+            var remaining = patience - Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+                return cluster.Leader;
+            try
+            {
+                await change.WaitAsync(remaining, token).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return cluster.Leader;
+            }
         }
     }
+
+    private IClusterMember? TrustedLeader() => cluster.Leader is { } leader && (!leader.IsRemote || !suspicion.IsSuspect) ? leader : null;
 
     /// <summary>Each member with its status as this node sees it.</summary>
     public IEnumerable<(ClusterMember Member, string Status)> Members()
@@ -78,7 +102,8 @@ public sealed class ClusterView(IRaftCluster cluster, NodeTopology topology, Wri
         return Config.Members.Select(m => (m, statuses.GetValueOrDefault(m.Id, "unknown")));
     }
 
-    private ClusterMember? MemberOf(IClusterMember member) => member.EndPoint switch
+    /// <summary>A .NEXT member as a member of the node config, or null when it is not one.</summary>
+    public ClusterMember? MemberOf(IClusterMember member) => member.EndPoint switch
     {
         UriEndPoint uri => Config.FindByRaft(uri.Uri),
         _ => null,

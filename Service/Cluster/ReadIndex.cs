@@ -27,6 +27,9 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
     /// <summary>The path the leader serves on its Raft port.</summary>
     public const string Path = "/geoledger/read-index";
 
+    /// <summary>How long a read that arrives mid-election waits for a leader.</summary>
+    private static readonly TimeSpan LeaderPatience = TimeSpan.FromSeconds(2);
+
     private readonly HttpClient http = new(handlers.CreateHandler(RaftHttpHandlerFactory.Name), disposeHandler: true);
     private readonly TimeSpan roundTimeout = TimeSpan.FromMilliseconds(options.Value.ReadTimeoutMs);
     private readonly Lock rounds = new();
@@ -37,7 +40,7 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
     /// <exception cref="InvalidOperationException">No leader is known, or the leader could not confirm an index.</exception>
     public async Task WaitAsync(CancellationToken token)
     {
-        var leader = await view.WaitForLeaderAsync(TimeSpan.FromSeconds(2), token).ConfigureAwait(false)
+        var leader = await view.WaitForLeaderAsync(LeaderPatience, token).ConfigureAwait(false)
             ?? throw new InvalidOperationException("no leader is known");
         if (!leader.IsRemote)
         {
@@ -105,16 +108,19 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
     /// <summary>One read-index request to whoever leads now; its own deadline, since many reads share it.</summary>
     private async Task<long> AskLeaderAsync()
     {
-        var leader = view.Leader ?? throw new InvalidOperationException("no leader is known");
         using var deadline = new CancellationTokenSource(roundTimeout);
-        if (view.Raft.Leader is { IsRemote: false })
+        // The leader now, not when the first read asked: it may have died (suspect) or changed since.
+        var leader = await view.WaitForLeaderAsync(LeaderPatience, deadline.Token).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("no leader is known");
+        if (!leader.IsRemote)
         {
             // Elected since the read asked: this node's own barrier covers the round.
             await view.Raft.ApplyReadBarrierAsync(deadline.Token).ConfigureAwait(false);
             return log.LastAppliedIndex;
         }
 
-        using var response = await http.PostAsync(new Uri(leader.Raft, Path), content: null, deadline.Token).ConfigureAwait(false);
+        var leaderMember = view.MemberOf(leader) ?? throw new InvalidOperationException("the leader is not in the member list");
+        using var response = await http.PostAsync(new Uri(leaderMember.Raft, Path), content: null, deadline.Token).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"the leader answered {(int)response.StatusCode} to a read-index request");
         return long.Parse(await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false), NumberStyles.None, CultureInfo.InvariantCulture);

@@ -32,8 +32,9 @@ public sealed class LedgerWriter(ClusterView view, IOptions<LedgerOptions> optio
             leader = null;
         }
 
+        // The leader just waited for, not view.Leader read again: an election starting in between would turn a 307 into a 503.
         if (leader is null || leader.IsRemote)
-            return new WriteOutcome.NotLeader(view.Leader);
+            return new WriteOutcome.NotLeader(leader is null ? null : view.MemberOf(leader));
         if (!view.IsLeader && !await AwaitLeadershipAsync(deadline.Token).ConfigureAwait(false))
             return new WriteOutcome.NotLeader(null);
 

@@ -1,0 +1,115 @@
+using GeoLedger.Cluster;
+
+namespace GeoLedger.Tests.Cluster;
+
+/// <summary>When a follower stops trusting its leader, on a clock the test moves by hand.</summary>
+public sealed class LeaderSuspicionTests
+{
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromMilliseconds(50);
+
+    private readonly ManualTime time = new();
+    private readonly LeaderSuspicion suspicion;
+
+    public LeaderSuspicionTests() => suspicion = LeaderSuspicion.ForHeartbeat(Heartbeat, time);
+
+    [Fact]
+    public void A_leader_never_heard_from_is_suspect()
+    {
+        Assert.Equal(Heartbeat * LeaderSuspicion.MissedHeartbeats, suspicion.SuspectAfter);
+        Assert.True(suspicion.IsSuspect);
+    }
+
+    [Fact]
+    public void The_leader_becomes_suspect_only_after_the_threshold_without_an_accepted_message()
+    {
+        suspicion.Heard(new object());
+        time.Advance(suspicion.SuspectAfter);
+        Assert.False(suspicion.IsSuspect);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(suspicion.IsSuspect);
+
+        suspicion.Heard();
+        Assert.False(suspicion.IsSuspect);
+    }
+
+    [Fact]
+    public void A_message_being_processed_counts_as_hearing_from_the_leader_until_it_ends()
+    {
+        suspicion.Heard();
+        suspicion.HearingStarted();
+        time.Advance(suspicion.SuspectAfter * 10); // a long catch-up batch
+        Assert.False(suspicion.IsSuspect);
+
+        suspicion.HearingEnded(acceptedOn: null); // rejected: says nothing about the leader
+        Assert.True(suspicion.IsSuspect);
+
+        suspicion.HearingStarted();
+        time.Advance(suspicion.SuspectAfter * 10);
+        suspicion.HearingEnded(acceptedOn: new object());
+        Assert.False(suspicion.IsSuspect);
+    }
+
+    [Fact]
+    public void The_connection_of_the_last_accepted_message_closing_makes_the_leader_suspect_at_once()
+    {
+        var connection = new object();
+        suspicion.Heard(connection);
+        suspicion.ConnectionClosed(connection);
+        Assert.True(suspicion.IsSuspect);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        suspicion.Heard(new object()); // the leader again, on a new connection
+        Assert.False(suspicion.IsSuspect);
+    }
+
+    [Fact]
+    public void An_older_connection_closing_does_not_make_the_leader_suspect()
+    {
+        var old = new object();
+        suspicion.Heard(old);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        suspicion.Heard(new object());
+        suspicion.ConnectionClosed(old);
+        Assert.False(suspicion.IsSuspect);
+    }
+
+    [Fact]
+    public void A_new_leader_becoming_known_ends_a_suspicion_from_a_closed_connection()
+    {
+        var connection = new object();
+        suspicion.Heard(connection);
+        suspicion.ConnectionClosed(connection);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        suspicion.Heard(); // the leader-changed event: no connection
+        Assert.False(suspicion.IsSuspect);
+    }
+
+    [Fact]
+    public async Task Waiters_are_woken_by_the_next_accepted_message_and_only_by_it()
+    {
+        var change = suspicion.NextChange();
+        Assert.Same(change, suspicion.NextChange());
+
+        suspicion.HearingStarted();
+        suspicion.HearingEnded(acceptedOn: null);
+        suspicion.ConnectionClosed(new object());
+        Assert.False(change.IsCompleted);
+
+        suspicion.HearingStarted();
+        suspicion.HearingEnded(acceptedOn: new object());
+        await change.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotSame(change, suspicion.NextChange());
+    }
+
+    /// <summary>A clock that moves only when told.</summary>
+    private sealed class ManualTime : TimeProvider
+    {
+        private long now = 1_000_000;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => now;
+
+        public void Advance(TimeSpan by) => now += by.Ticks;
+    }
+}
