@@ -24,8 +24,8 @@ public sealed class LedgerOptions
     /// <summary>Shared secret carried by every Raft message.</summary>
     public string? ClusterSecret { get; set; }
 
-    /// <summary>Log entries between snapshots.</summary>
-    public long SnapshotInterval { get; set; } = 50_000;
+    /// <summary>Log entries between snapshots (etcd's default snapshot count too). Applying waits while a snapshot is written.</summary>
+    public long SnapshotInterval { get; set; } = 100_000;
 
     /// <summary>How long a write waits for commit and apply before answering 504 (milliseconds).</summary>
     public int WriteTimeoutMs { get; set; } = 5_000;
