@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using GeoLedger.Cluster;
+using GeoLedger.LocalCluster;
 
 namespace GeoLedger.Tests.MultiNode;
 
@@ -101,6 +102,40 @@ public sealed class ClusterBasicsTests(SharedClusterFixture fixture) : IClassFix
             await writing.CancelAsync();
             await writer;
         }
+    });
+
+    [Fact]
+    public Task The_leader_answers_a_read_index_covering_acknowledged_writes_whether_or_not_the_asker_term_matches() => Cluster.WithOutputOnFailureAsync(async () =>
+    {
+        var leader = await Cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        var follower = Cluster.Nodes.Nodes.First(n => n != leader);
+        using var put = await KvClient.PutAsync(Http, leader.PublicUrl, "read-index-key", "1");
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var revision = long.Parse(put.Headers.ETag!.Tag.Trim('"'));
+        var term = (await Http.GetFromJsonAsync<JsonElement>(new Uri(leader.PublicUrl, "/v1/cluster"))).GetProperty("term").GetInt64();
+
+        async Task<(HttpStatusCode Status, string Body)> AskAsync(NodeProcess node, string query)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(node.Spec.Member.Raft, ReadIndex.Path + query));
+            request.Headers.Add(ClusterSecret.HeaderName, SharedClusterFixture.Secret);
+            using var response = await Http.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+
+        // The same term: answered from the commit index (the asker witnesses the leadership).
+        var (witnessed, witnessedIndex) = await AskAsync(leader, $"?term={term}");
+        Assert.Equal(HttpStatusCode.OK, witnessed);
+        Assert.True(long.Parse(witnessedIndex) >= revision, $"index {witnessedIndex} misses the write at {revision}");
+        // An older term, or none: the leader's full barrier, still covering the write.
+        foreach (var query in new[] { $"?term={term - 1}", "" })
+        {
+            var (status, index) = await AskAsync(leader, query);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.True(long.Parse(index) >= revision, $"index {index} misses the write at {revision} ({query})");
+        }
+
+        // A follower never answers one.
+        Assert.Equal(HttpStatusCode.Conflict, (await AskAsync(follower, $"?term={term}")).Status);
     });
 
     [Fact]

@@ -9,23 +9,44 @@ namespace GeoLedger.Cluster;
 /// <summary>
 /// Linearizable reads on a follower, by the read-index protocol (Raft thesis §6.4): the follower asks
 /// the leader, over the Raft port, for an index that covers every write acknowledged before the
-/// request; the leader answers only after its own strong read barrier (its current term's entry is
-/// committed and a replication round reached a majority); the follower then waits until it has
-/// applied that index. .NEXT's own follower barrier is not used: its leader answers with its commit
-/// index at once, which right after an election can miss writes the previous leader acknowledged
-/// (the fault suite caught such a stale read).
+/// request; the leader answers once it knows it still leads (see below), and the follower then waits
+/// until it has applied that index. .NEXT's own follower barrier is not used: its leader answers with
+/// its commit index at once, without checking its term's first entry is committed, which right after
+/// an election can miss writes the previous leader acknowledged (the fault suite caught such a stale
+/// read).
 /// </summary>
 /// <remarks>
+/// <para>
 /// Reads on a follower share requests: one request is on the wire at a time, and every read that
 /// arrives while it is answered waits for the next one, which is sent as soon as the current one is
 /// answered. A read never joins a request sent before it arrived (that request's index could miss a
 /// write acknowledged in between), so sharing keeps every read linearizable and turns N concurrent
 /// reads into about two leader round trips instead of N.
+/// </para>
+/// <para>
+/// The asking follower is the majority's second witness, so the leader needs no replication round of
+/// its own: the request carries the follower's current term, read after every read sharing it began.
+/// The leader answers its commit index at once when it leads in that same term and has committed its
+/// term's first entry; otherwise it runs its full barrier. Why that is enough, in a cluster of two or
+/// three members (the only sizes GeoLedger runs): a write acknowledged before the read began was
+/// committed in some term. In a term below T it is in the leader's log and below its term's first
+/// entry, hence below its commit index. In term T this leader committed it. A leader of a term above T
+/// would have needed the votes of two of the three members, but the follower was still in term T when
+/// it asked and the leader is still in term T when it answers, and neither can have voted in a later
+/// term and gone back. This is etcd's ReadIndex with the follower's request standing in for the
+/// heartbeat answer the leader would otherwise wait for.
+/// </para>
 /// </remarks>
 public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageHandlerFactory handlers, IOptions<LedgerOptions> options)
 {
     /// <summary>The path the leader serves on its Raft port.</summary>
     public const string Path = "/geoledger/read-index";
+
+    /// <summary>The query parameter carrying the asking follower's current term.</summary>
+    public const string TermParameter = "term";
+
+    /// <summary>The largest cluster in which the asking follower and the leader are a majority.</summary>
+    private const int MaxMembersForWitness = 3;
 
     /// <summary>How long a read that arrives mid-election waits for a leader.</summary>
     private static readonly TimeSpan LeaderPatience = TimeSpan.FromSeconds(2);
@@ -120,13 +141,18 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
         }
 
         var leaderMember = view.MemberOf(leader) ?? throw new InvalidOperationException("the leader is not in the member list");
-        using var response = await http.PostAsync(new Uri(leaderMember.Raft, Path), content: null, deadline.Token).ConfigureAwait(false);
+        var term = view.Raft.Term; // read now, after every read sharing this round began
+        var uri = new Uri(leaderMember.Raft, $"{Path}?{TermParameter}={term.ToString(CultureInfo.InvariantCulture)}");
+        using var response = await http.PostAsync(uri, content: null, deadline.Token).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"the leader answered {(int)response.StatusCode} to a read-index request");
         return long.Parse(await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false), NumberStyles.None, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The leader's side: the strong barrier, then the applied index as plain text; 409 when not the leader.</summary>
+    /// <summary>
+    /// The leader's side: its commit index when the asking follower's term witnesses its leadership, otherwise
+    /// its strong barrier and then its applied index; as plain text, or 409 when not the leader.
+    /// </summary>
     public static async Task ServeAsync(HttpContext context)
     {
         var view = context.RequestServices.GetRequiredService<ClusterView>();
@@ -137,17 +163,52 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
             return;
         }
 
-        try
+        long index;
+        var askerTerm = context.Request.Query[TermParameter] is [{ } text] ? text : null;
+        if (WitnessedCommitIndex(askerTerm, view.Raft.Members.Count, () => view.Raft.LeadershipToken, () => view.Raft.Term, () => log.LastCommittedEntryIndex) is { } witnessed)
         {
-            await view.Raft.ApplyReadBarrierAsync(context.RequestAborted).ConfigureAwait(false);
+            index = witnessed;
         }
-        catch (Exception e) when (e is NotLeaderException or QuorumUnreachableException or InvalidOperationException)
+        else
         {
-            context.Response.StatusCode = StatusCodes.Status409Conflict;
-            return;
+            try
+            {
+                await view.Raft.ApplyReadBarrierAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NotLeaderException or QuorumUnreachableException or InvalidOperationException)
+            {
+                context.Response.StatusCode = StatusCodes.Status409Conflict;
+                return;
+            }
+
+            index = log.LastAppliedIndex;
         }
 
         context.Response.ContentType = "text/plain";
-        await context.Response.WriteAsync(log.LastAppliedIndex.ToString(CultureInfo.InvariantCulture), context.RequestAborted).ConfigureAwait(false);
+        await context.Response.WriteAsync(index.ToString(CultureInfo.InvariantCulture), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// This leader's commit index if <paramref name="askerTerm"/> equals this leader's term and this node leads in
+    /// it with its term's first entry committed, from before reading the index to after; otherwise null.
+    /// The leader's state comes as functions because the order of the reads is the point.
+    /// </summary>
+    internal static long? WitnessedCommitIndex(string? askerTerm, int members, Func<CancellationToken> leadershipToken, Func<long> currentTerm, Func<long> commitIndex)
+    {
+        if (members > MaxMembersForWitness
+            || !long.TryParse(askerTerm, NumberStyles.None, CultureInfo.InvariantCulture, out var term))
+            return null;
+        try
+        {
+            // Valid only while this node leads and its term's first entry is committed (.NEXT's write barrier).
+            var leadership = leadershipToken();
+            var leaderTerm = currentTerm();
+            var index = commitIndex();
+            return !leadership.IsCancellationRequested && leaderTerm == term ? index : null;
+        }
+        catch (Exception e) when (e is System.Diagnostics.UnreachableException or ObjectDisposedException)
+        {
+            return null; // the node failed or is shutting down: the full barrier reports it
+        }
     }
 }
