@@ -91,7 +91,7 @@ internal static class Report
                 s.AppendLine();
             }
 
-            s.AppendLine("Snapshot time: from the snapshot's temp file appearing to its rename into place (capture of the store, serialization, write, fsync); GeoLedger snapshots every 50,000 log entries by default, so a step with fewer entries since the last one writes none. Restart: SIGKILL of a follower, then from its process start.");
+            s.AppendLine("Snapshot time: from the snapshot's temp file appearing to its rename into place (capture of the store, serialization, write, fsync); GeoLedger snapshots every 100,000 log entries by default, so a step with fewer entries since the last one writes none. Restart: SIGKILL of a follower, then from its process start.");
             s.AppendLine();
         }
 
