@@ -56,13 +56,19 @@ public sealed class ClusterView
     public bool IsReady => Leader is not null && AppliedIndex >= CommitIndex;
 
     /// <summary>
+    /// How long a request (a write, a read index) that arrives mid-election, or while the leader may
+    /// have just died, waits for a leader before it answers 503 (nothing is attempted meanwhile).
+    /// </summary>
+    public static readonly TimeSpan ElectionPatience = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// The leader to send a request to: the current one unless it is suspect; otherwise the first one
-    /// known and not suspect within <paramref name="patience"/> (the suspect leader heard from again, a
+    /// known and not suspect within <see cref="ElectionPatience"/> (the suspect leader heard from again, a
     /// newly elected one, or this node). Requests that arrive mid-election, or while the leader may have
     /// just died, wait for it instead of failing at once or being sent to a dead address. Null when no
     /// leader is known at the end; the suspect leader when it is still the only one known.
     /// </summary>
-    public async Task<IClusterMember?> WaitForLeaderAsync(TimeSpan patience, CancellationToken token)
+    public async Task<IClusterMember?> WaitForLeaderAsync(CancellationToken token)
     {
         if (TrustedLeader() is { } leader)
             return leader;
@@ -73,7 +79,7 @@ public sealed class ClusterView
             var change = suspicion.NextChange();
             if (TrustedLeader() is { } trusted)
                 return trusted;
-            var remaining = patience - Stopwatch.GetElapsedTime(started);
+            var remaining = ElectionPatience - Stopwatch.GetElapsedTime(started);
             if (remaining <= TimeSpan.Zero)
                 return cluster.Leader;
             try

@@ -48,9 +48,6 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
     /// <summary>The largest cluster in which the asking follower and the leader are a majority.</summary>
     private const int MaxMembersForWitness = 3;
 
-    /// <summary>How long a read that arrives mid-election waits for a leader.</summary>
-    private static readonly TimeSpan LeaderPatience = TimeSpan.FromSeconds(2);
-
     private readonly HttpClient http = new(handlers.CreateHandler(RaftHttpHandlerFactory.Name), disposeHandler: true);
     private readonly TimeSpan roundTimeout = TimeSpan.FromMilliseconds(options.Value.ReadTimeoutMs);
     private readonly Lock rounds = new();
@@ -61,7 +58,7 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
     /// <exception cref="InvalidOperationException">No leader is known, or the leader could not confirm an index.</exception>
     public async Task WaitAsync(CancellationToken token)
     {
-        var leader = await view.WaitForLeaderAsync(LeaderPatience, token).ConfigureAwait(false)
+        var leader = await view.WaitForLeaderAsync(token).ConfigureAwait(false)
             ?? throw new InvalidOperationException("no leader is known");
         if (!leader.IsRemote)
         {
@@ -131,7 +128,7 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
     {
         using var deadline = new CancellationTokenSource(roundTimeout);
         // The leader now, not when the first read asked: it may have died (suspect) or changed since.
-        var leader = await view.WaitForLeaderAsync(LeaderPatience, deadline.Token).ConfigureAwait(false)
+        var leader = await view.WaitForLeaderAsync(deadline.Token).ConfigureAwait(false)
             ?? throw new InvalidOperationException("no leader is known");
         if (!leader.IsRemote)
         {

@@ -12,9 +12,6 @@ namespace GeoLedger.Ledger;
 /// </summary>
 public sealed class LedgerWriter(ClusterView view, IOptions<LedgerOptions> options, ILogger<LedgerWriter> logger)
 {
-    /// <summary>How long a write that arrives mid-election waits for a leader before it answers 503 (nothing is appended meanwhile).</summary>
-    private static readonly TimeSpan ElectionPatience = TimeSpan.FromSeconds(2);
-
     private readonly TimeSpan timeout = TimeSpan.FromMilliseconds(options.Value.WriteTimeoutMs);
 
     /// <summary>Writes <paramref name="command"/> through Raft.</summary>
@@ -25,7 +22,7 @@ public sealed class LedgerWriter(ClusterView view, IOptions<LedgerOptions> optio
         IClusterMember? leader;
         try
         {
-            leader = await view.WaitForLeaderAsync(ElectionPatience, deadline.Token).ConfigureAwait(false);
+            leader = await view.WaitForLeaderAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
