@@ -10,14 +10,9 @@ namespace GeoLedger.Cluster;
 /// </summary>
 internal sealed class LeaderSuspicionMiddleware(RequestDelegate next, LeaderSuspicion suspicion)
 {
-    // .NEXT's HTTP transport names each message in this header (as RaftRequestHandler reads it for votes)
-    // and carries the sender's term in the request and this node's term in the answer.
-    private const string MessageTypeHeader = "X-Raft-Message-Type";
-    private const string TermHeader = "X-Raft-Term";
-
     public async Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.Headers[MessageTypeHeader].FirstOrDefault() is not ("AppendEntries" or "InstallSnapshot"))
+        if (context.Request.Headers[RaftHeaders.MessageType].FirstOrDefault() is not ("AppendEntries" or "InstallSnapshot"))
         {
             await next(context);
             return;
@@ -44,8 +39,8 @@ internal sealed class LeaderSuspicionMiddleware(RequestDelegate next, LeaderSusp
     /// </summary>
     private static bool Accepted(HttpContext context) =>
         context.Response.StatusCode == StatusCodes.Status200OK
-        && TryReadTerm(context.Request.Headers[TermHeader], out var senderTerm)
-        && TryReadTerm(context.Response.Headers[TermHeader], out var ourTerm)
+        && TryReadTerm(context.Request.Headers[RaftHeaders.Term], out var senderTerm)
+        && TryReadTerm(context.Response.Headers[RaftHeaders.Term], out var ourTerm)
         && ourTerm <= senderTerm;
 
     private static bool TryReadTerm(Microsoft.Extensions.Primitives.StringValues value, out long term) =>

@@ -9,8 +9,6 @@ namespace GeoLedger.Cluster;
 /// </summary>
 internal sealed class RaftRequestHandler(ClusterSecret secret, TimeSpan voteTimeout) : DelegatingHandler
 {
-    private const string MessageTypeHeader = "X-Raft-Message-Type";
-
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (secret.Value is not null)
@@ -31,5 +29,5 @@ internal sealed class RaftRequestHandler(ClusterSecret secret, TimeSpan voteTime
     }
 
     private static bool IsVote(HttpRequestMessage request) =>
-        request.Headers.TryGetValues(MessageTypeHeader, out var values) && values.FirstOrDefault() is "RequestVote" or "PreVote";
+        request.Headers.TryGetValues(RaftHeaders.MessageType, out var values) && values.FirstOrDefault() is "RequestVote" or "PreVote";
 }
