@@ -1,9 +1,11 @@
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
+using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GeoLedger.Api;
 using GeoLedger.Cluster;
 using GeoLedger.Ledger;
+using GeoLedger.Storage;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
@@ -12,11 +14,11 @@ namespace GeoLedger;
 /// <summary>Wires one GeoLedger node: settings, sockets, Raft, storage, API.</summary>
 public static class LedgerNode
 {
-    /// <summary>The largest cluster whose commit index .NEXT 6.12 computes safely (see <see cref="AddLedgerNode"/>).</summary>
-    public const int MaxMembers = 3;
-
-    /// <summary>Size of one write-ahead log file; fixed when the log is created.</summary>
-    public const int LogChunkBytes = 1024 * 1024;
+    /// <summary>
+    /// The largest cluster a node accepts. The commit rule (<see cref="LedgerLog"/>) is right for any size;
+    /// beyond 7 every write waits for more copies than geo-redundancy needs.
+    /// </summary>
+    public const int MaxMembers = 7;
 
     /// <summary>
     /// Raft timing for nodes on one site (loopback or one region). A narrow election range matters
@@ -47,9 +49,7 @@ public static class LedgerNode
         var self = topology.Self;
         if (topology.Config.Members.Count > MaxMembers)
             throw new InvalidOperationException(
-                $"the node config lists {topology.Config.Members.Count} members; GeoLedger refuses more than {MaxMembers}. .NEXT 6.12's leader commits the median " +
-                "of the first replication replies to arrive, which with 4 or more members can commit an entry that only a minority holds " +
-                "(the fault suite lost an acknowledged write on 5 nodes this way). Use 1 to 3 members until that is fixed.");
+                $"the node config lists {topology.Config.Members.Count} members; GeoLedger takes 1 to {MaxMembers} (odd sizes recommended: 3, 5 or 7)");
         if (string.IsNullOrEmpty(options.ClusterSecret) && topology.Config.Members.Any(m => !IsLoopback(m.Raft)))
             throw new InvalidOperationException("Ledger:ClusterSecret is required: some member's Raft endpoint is not on loopback, and Raft must not be open to anyone who can reach the port");
 
@@ -65,23 +65,29 @@ public static class LedgerNode
         builder.Services.AddSingleton(new ClusterSecret(options.ClusterSecret));
         builder.Services.AddSingleton<ApiAuthentication>();
         builder.Services.AddSingleton<LedgerStore>();
-        builder.Services.AddSingleton(sp => new LedgerStateMachine(
-            new DirectoryInfo(Path.Combine(dataDirectory, "snapshots")),
-            sp.GetRequiredService<LedgerStore>(),
-            options.SnapshotInterval,
-            sp.GetRequiredService<ILogger<LedgerStateMachine>>())
+        builder.Services.AddSingleton(sp => new LedgerStateMachine(sp.GetRequiredService<LedgerStore>(), sp.GetRequiredService<ILogger<LedgerStateMachine>>())
         {
             ApplyDelay = TimeSpan.FromMilliseconds(options.TestApplyDelayMs),
             FollowerApplyDelay = TimeSpan.FromMilliseconds(options.TestFollowerApplyDelayMs),
         });
-        builder.Services.AddSingleton<IStateMachine>(sp => sp.GetRequiredService<LedgerStateMachine>());
-        builder.Services.UsePersistentLog(new WriteAheadLog.Options
+
+        // GeoLedger's own log stands in for .NEXT's: registered under the interfaces .NEXT resolves, never as WriteAheadLog.
+        builder.Services.AddSingleton(sp => new LedgerLog(
+            new LedgerLogOptions
+            {
+                DataDirectory = dataDirectory,
+                SnapshotInterval = options.SnapshotInterval,
+                CatchUpEntries = options.SnapshotCatchUpEntries,
+                FlushBeforeAcknowledging = !options.TestAcknowledgeBeforeFlush,
+                MajorityCommitRule = !options.TestDotNextCommitRule,
+            },
+            sp.GetRequiredService<LedgerStateMachine>(),
+            sp.GetRequiredService<ILogger<LedgerLog>>())
         {
-            Location = Path.Combine(dataDirectory, "wal"),
-            HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash3,
-            ChunkSize = LogChunkBytes, // the default (one OS page) makes a 20 MB catch-up thousands of files
+            Self = ReplicationProbe.MemberKey(self.Raft),
         });
-        builder.Services.AddSingleton(sp => (WriteAheadLog)sp.GetRequiredService<IPersistentState>());
+        builder.Services.AddSingleton<IPersistentState>(sp => sp.GetRequiredService<LedgerLog>());
+        builder.Services.AddSingleton<IAuditTrail<IRaftLogEntry>>(sp => sp.GetRequiredService<LedgerLog>());
         builder.Services.UseInMemoryConfigurationStorage(members =>
         {
             foreach (var member in topology.Config.Members)
@@ -126,23 +132,38 @@ public static class LedgerNode
     }
 
     /// <summary>
-    /// Restores the state machine from its newest snapshot. Must run after <c>Build()</c> and before
-    /// anything resolves the Raft cluster, because the write-ahead log reads the restored snapshot
-    /// index when it is constructed.
+    /// Opens the log (restoring the newest snapshot and recovering the entries after it) here, where
+    /// startup failures are reported, rather than when the Raft cluster first resolves it.
     /// </summary>
     /// <exception cref="SnapshotCorruptedException">The newest snapshot failed its checks.</exception>
-    /// <exception cref="WriteAheadLogDamagedException">The write-ahead log's files cannot be opened.</exception>
-    public static async Task RestoreLedgerStateAsync(this WebApplication app)
+    /// <exception cref="LogDamagedException">The log failed its checks.</exception>
+    /// <exception cref="WriteAheadLogDamagedException">.NEXT's files (term and vote, or a log of the previous format) cannot be opened.</exception>
+    public static Task RestoreLedgerStateAsync(this WebApplication app)
     {
         // Resolved before the log and the state machine, so that the container disposes it after them.
         app.Services.GetRequiredService<DataDirectoryLock>();
-        await app.Services.GetRequiredService<LedgerStateMachine>().RestoreAsync();
         var topology = app.Services.GetRequiredService<NodeTopology>();
         var options = app.Services.GetRequiredService<LedgerOptions>();
-        OpenWriteAheadLog(app, options.DataDirectory!);
+        var log = OpenLedgerLog(app, options.DataDirectory!);
+        var cluster = new Lazy<IRaftCluster>(app.Services.GetRequiredService<IRaftCluster>);
+        IReadOnlyCollection<IRaftClusterMember>? known = null;
+        IReadOnlyList<string?> keys = [];
+        log.Members = () =>
+        {
+            // .NEXT hands out a new collection when the membership changes.
+            var members = cluster.Value.Members;
+            if (!ReferenceEquals(members, known))
+            {
+                keys = members.Select(m => m.EndPoint is UriEndPoint uri ? ReplicationProbe.MemberKey(uri.Uri) : null).ToList();
+                known = members;
+            }
+
+            return keys;
+        };
         LogMessages.NodeStarting(app.Logger, topology.Self.Id, topology.Self.Public, topology.Self.Raft, topology.Config.Members.Count, options.DataDirectory!);
         if (app.Services.GetRequiredService<ApiAuthentication>().IsOff)
             LogMessages.AuthenticationOff(app.Logger);
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -178,15 +199,15 @@ public static class LedgerNode
     }
 
     /// <summary>
-    /// Opens the log here, where startup failures are reported, rather than when the Raft cluster is first
-    /// resolved: its constructor maps every page file, and a page longer than a page (garbage appended by a
-    /// crash) throws ArgumentOutOfRangeException from MemoryMappedFile.
+    /// Opens the log. .NEXT's own log (under it, for the term and vote) maps every page file of <c>wal/</c>
+    /// in its constructor, and a page longer than a page (garbage appended by a crash) throws
+    /// ArgumentOutOfRangeException from MemoryMappedFile: reported as a damaged folder.
     /// </summary>
-    private static void OpenWriteAheadLog(WebApplication app, string dataDirectory)
+    private static LedgerLog OpenLedgerLog(WebApplication app, string dataDirectory)
     {
         try
         {
-            app.Services.GetRequiredService<WriteAheadLog>();
+            return app.Services.GetRequiredService<LedgerLog>();
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or WriteAheadLog.InternalException)
         {
@@ -200,6 +221,8 @@ public static class LedgerNode
             throw new InvalidOperationException($"Ledger:MaxValueBytes is {options.MaxValueBytes}: use 1 to 67108864");
         if (options.SnapshotInterval < 1)
             throw new InvalidOperationException($"Ledger:SnapshotInterval is {options.SnapshotInterval}: use a positive number of log entries");
+        if (options.SnapshotCatchUpEntries < 0)
+            throw new InvalidOperationException($"Ledger:SnapshotCatchUpEntries is {options.SnapshotCatchUpEntries}: use 0 or more log entries");
         if (options.WriteTimeoutMs < 1 || options.ReadTimeoutMs < 1)
             throw new InvalidOperationException("Ledger:WriteTimeoutMs and Ledger:ReadTimeoutMs must be positive");
         if (options.RaftPort is < 1 or > 65535)

@@ -1,8 +1,8 @@
-using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GeoLedger;
 using GeoLedger.Cluster;
 using GeoLedger.Ledger;
 using GeoLedger.Logging;
+using GeoLedger.Storage;
 
 // One GeoLedger node: the client API on its public port, Raft on its own port.
 WebApplication app;
@@ -15,7 +15,7 @@ try
     await app.RestoreLedgerStateAsync();
     app.UseLedgerNode();
 }
-catch (Exception e) when (e is NodeConfigException or InvalidOperationException or SnapshotCorruptedException or WriteAheadLogDamagedException)
+catch (Exception e) when (e is NodeConfigException or InvalidOperationException or SnapshotCorruptedException or WriteAheadLogDamagedException or LogDamagedException)
 {
     return StartupFailure.Report(e.Message);
 }
@@ -27,7 +27,7 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception e) when (e is WriteAheadLog.HashMismatchException or WriteAheadLog.MissingPageException or WriteAheadLog.InternalException or InvalidDataException or SnapshotCorruptedException)
+catch (Exception e) when (e is LogDamagedException or InvalidDataException or SnapshotCorruptedException)
 {
     return StartupFailure.Report($"the write-ahead log or snapshots in folder '{folder}' failed an integrity check ({e.GetType().Name}: {e.Message}). Move the folder aside and let the node catch up from the cluster, or restore it from a backup.");
 }

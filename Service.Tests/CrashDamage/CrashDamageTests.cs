@@ -19,11 +19,10 @@ public sealed class CrashDamageTests(ITestOutputHelper output)
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     [Theory]
-    [InlineData(DamageKind.TruncateDataChunk)]
-    [InlineData(DamageKind.AppendGarbageToDataChunk)]
-    [InlineData(DamageKind.FlipBytesInDataChunk)]
-    [InlineData(DamageKind.TruncateMetadataPage)]
-    [InlineData(DamageKind.FlipBytesInMetadataPage)]
+    [InlineData(DamageKind.TruncateSegment)]
+    [InlineData(DamageKind.AppendGarbageToSegment)]
+    [InlineData(DamageKind.FlipBytesInSegment)]
+    [InlineData(DamageKind.FlipBytesInSegmentHeader)]
     [InlineData(DamageKind.CorruptNewestSnapshot)]
     public async Task A_follower_with_a_damaged_log_either_refuses_to_start_naming_its_folder_or_catches_up_and_never_serves_wrong_data(DamageKind kind)
     {
@@ -68,10 +67,10 @@ public sealed class CrashDamageTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(DamageKind.TruncateDataChunk)]
-    [InlineData(DamageKind.AppendGarbageToDataChunk)]
-    [InlineData(DamageKind.FlipBytesInDataChunk)]
-    [InlineData(DamageKind.TruncateMetadataPage)]
+    [InlineData(DamageKind.TruncateSegment)]
+    [InlineData(DamageKind.AppendGarbageToSegment)]
+    [InlineData(DamageKind.FlipBytesInSegment)]
+    [InlineData(DamageKind.FlipBytesInSegmentHeader)]
     public async Task A_single_node_with_a_damaged_log_either_refuses_to_start_naming_its_folder_or_serves_a_prefix_of_what_it_acknowledged(DamageKind kind)
     {
         var (random, replay) = Seed();

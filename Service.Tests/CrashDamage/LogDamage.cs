@@ -3,49 +3,48 @@ namespace GeoLedger.Tests.CrashDamage;
 /// <summary>What a power cut (or a bad disk) can leave in a node's data folder.</summary>
 public enum DamageKind
 {
-    /// <summary>The newest WAL data chunk cut to a random shorter length.</summary>
-    TruncateDataChunk,
+    /// <summary>The newest log segment cut to a random length inside its records.</summary>
+    TruncateSegment,
 
-    /// <summary>Random bytes appended to the newest WAL data chunk.</summary>
-    AppendGarbageToDataChunk,
+    /// <summary>Random bytes written right after the newest segment's last record (a write that never completed).</summary>
+    AppendGarbageToSegment,
 
-    /// <summary>A few bytes inverted inside the written part of the newest WAL data chunk.</summary>
-    FlipBytesInDataChunk,
+    /// <summary>A few bytes inverted inside the records of the newest segment.</summary>
+    FlipBytesInSegment,
 
-    /// <summary>The newest WAL metadata page cut to a random shorter length.</summary>
-    TruncateMetadataPage,
-
-    /// <summary>The low byte of one field (term, length, offset, flags, hash) of a written entry in the newest WAL metadata page inverted.</summary>
-    FlipBytesInMetadataPage,
+    /// <summary>One byte inverted in the 64-byte header of the newest segment.</summary>
+    FlipBytesInSegmentHeader,
 
     /// <summary>A few bytes inverted in the middle of the newest snapshot file.</summary>
     CorruptNewestSnapshot,
 }
 
-/// <summary>Damages a stopped node's data folder (<c>wal/data</c>, <c>wal/metadata</c>, <c>snapshots</c>) and says what it did.</summary>
+/// <summary>Damages a stopped node's data folder (<c>log/*.seg</c>, <c>snapshots</c>) and says what it did.</summary>
 public static class LogDamage
 {
+    private const int SegmentHeaderBytes = 64;
+
     /// <summary>Applies <paramref name="kind"/> to the folder of a node that is not running.</summary>
     /// <returns>What was changed, for the test output.</returns>
     public static string Apply(DamageKind kind, string dataDirectory, Random random) => kind switch
     {
-        DamageKind.TruncateDataChunk => Truncate(NewestPage(dataDirectory, "data"), random),
-        DamageKind.AppendGarbageToDataChunk => AppendGarbage(NewestPage(dataDirectory, "data"), random),
-        DamageKind.FlipBytesInDataChunk => FlipBytes(NewestPage(dataDirectory, "data"), random),
-        DamageKind.TruncateMetadataPage => Truncate(NewestPage(dataDirectory, "metadata"), random),
-        DamageKind.FlipBytesInMetadataPage => FlipMetadataField(NewestPage(dataDirectory, "metadata"), random),
-        DamageKind.CorruptNewestSnapshot => FlipBytes(NewestSnapshot(dataDirectory), random, wholeFile: true),
+        DamageKind.TruncateSegment => Truncate(NewestSegment(dataDirectory), random),
+        DamageKind.AppendGarbageToSegment => AppendGarbage(NewestSegment(dataDirectory), random),
+        DamageKind.FlipBytesInSegment => FlipBytes(NewestSegment(dataDirectory), random, from: SegmentHeaderBytes),
+        DamageKind.FlipBytesInSegmentHeader => FlipHeaderByte(NewestSegment(dataDirectory), random),
+        DamageKind.CorruptNewestSnapshot => FlipBytes(NewestSnapshot(dataDirectory), random, from: 0, wholeFile: true),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    /// <summary>The page file with the highest number in <c>wal/&lt;folder&gt;</c>.</summary>
-    public static string NewestPage(string dataDirectory, string folder)
+    /// <summary>The segment holding the newest entries: of those with a header, the one with the highest first index.</summary>
+    public static string NewestSegment(string dataDirectory)
     {
-        var pages = Directory.GetFiles(Path.Combine(dataDirectory, "wal", folder))
-            .Where(f => uint.TryParse(Path.GetFileName(f), out _))
-            .OrderBy(f => uint.Parse(Path.GetFileName(f)))
+        var segments = Directory.GetFiles(Path.Combine(dataDirectory, "log"), "*.seg")
+            .Select(f => (Path: f, First: FirstIndex(f)))
+            .Where(s => s.First > 0 && WrittenLength(s.Path) > SegmentHeaderBytes)
+            .OrderBy(s => s.First)
             .ToList();
-        return pages.Count > 0 ? pages[^1] : throw new InvalidOperationException($"no page files in {dataDirectory}/wal/{folder}");
+        return segments.Count > 0 ? segments[^1].Path : throw new InvalidOperationException($"no log segment with records in {dataDirectory}/log");
     }
 
     /// <summary>The newest snapshot (files are named <c>index-term</c>).</summary>
@@ -58,7 +57,7 @@ public static class LogDamage
         return snapshots.Count > 0 ? snapshots[^1] : throw new InvalidOperationException($"no snapshot in {dataDirectory}/snapshots");
     }
 
-    /// <summary>The length up to the last non-zero byte: page files are preallocated (sparse) and zero past what was written.</summary>
+    /// <summary>The length up to the last non-zero byte: segments are zero-filled in advance, and zero past what was written.</summary>
     public static long WrittenLength(string path)
     {
         var bytes = File.ReadAllBytes(path);
@@ -66,11 +65,18 @@ public static class LogDamage
         return last + 1;
     }
 
+    private static long FirstIndex(string path)
+    {
+        var header = new byte[SegmentHeaderBytes];
+        using var file = File.OpenRead(path);
+        return file.Read(header) == header.Length ? BitConverter.ToInt64(header, 24) : 0;
+    }
+
     private static string Truncate(string path, Random random)
     {
         var written = WrittenLength(path);
         var before = new FileInfo(path).Length;
-        var length = written == 0 ? 0 : random.NextInt64(0, written);
+        var length = random.NextInt64(SegmentHeaderBytes, written);
         using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
             file.SetLength(length);
         return $"truncated {Name(path)} from {before} bytes ({written} written) to {length}";
@@ -80,20 +86,23 @@ public static class LogDamage
     {
         var garbage = new byte[1 + random.Next(4096)];
         random.NextBytes(garbage);
-        var before = new FileInfo(path).Length;
         var written = WrittenLength(path);
-        using (var file = new FileStream(path, FileMode.Append, FileAccess.Write))
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = written;
             file.Write(garbage);
-        return $"appended {garbage.Length} random bytes to {Name(path)} ({before} bytes, {written} written)";
+        }
+
+        return $"wrote {garbage.Length} random bytes after the {written} written bytes of {Name(path)}";
     }
 
-    private static string FlipBytes(string path, Random random, bool wholeFile = false)
+    private static string FlipBytes(string path, Random random, long from, bool wholeFile = false)
     {
-        var span = wholeFile ? new FileInfo(path).Length : WrittenLength(path);
+        var span = (wholeFile ? new FileInfo(path).Length : WrittenLength(path)) - from;
         if (span < 4)
             throw new InvalidOperationException($"{path} has only {span} written bytes: nothing to damage");
-        var offset = span / 4 + random.NextInt64(0, span / 2);
-        var count = (int)Math.Min(1 + random.Next(8), span - offset);
+        var offset = from + span / 4 + random.NextInt64(0, span / 2);
+        var count = (int)Math.Min(1 + random.Next(8), from + span - offset);
         using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
         {
             var bytes = new byte[count];
@@ -105,32 +114,21 @@ public static class LogDamage
             file.Write(bytes);
         }
 
-        return $"inverted {count} bytes at offset {offset} of {Name(path)} ({span} bytes {(wholeFile ? "long" : "written")})";
+        return $"inverted {count} bytes at offset {offset} of {Name(path)} ({from + span} bytes {(wholeFile ? "long" : "written")})";
     }
 
-    /// <summary>
-    /// A metadata page holds one 64-byte record per entry: term, length, offset (8 bytes each), flags and
-    /// command id (4 each), the payload hash (8), then padding. Bytes flipped at random mostly land in the
-    /// padding, so this flips a field that means something.
-    /// </summary>
-    private static string FlipMetadataField(string path, Random random)
+    private static string FlipHeaderByte(string path, Random random)
     {
-        const int recordSize = 64;
-        (string Name, int Offset)[] fields = [("term", 0), ("length", 8), ("offset", 16), ("flags", 24), ("hash", 32)];
-        var bytes = File.ReadAllBytes(path);
-        var records = Enumerable.Range(0, bytes.Length / recordSize).Where(r => bytes.AsSpan(r * recordSize, recordSize).ContainsAnyExcept((byte)0)).ToList();
-        if (records.Count == 0)
-            throw new InvalidOperationException($"{path} holds no written metadata record");
-        var record = records[random.Next(records.Count)];
-        var field = fields[random.Next(fields.Length)];
-        var at = record * recordSize + field.Offset;
+        var at = random.Next(SegmentHeaderBytes);
         using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
         {
             file.Position = at;
-            file.WriteByte((byte)(bytes[at] ^ 0xFF));
+            var value = (byte)file.ReadByte();
+            file.Position = at;
+            file.WriteByte((byte)(value ^ 0xFF));
         }
 
-        return $"inverted the low byte of the {field.Name} of record {record} (of {records.Count} written) in {Name(path)}";
+        return $"inverted byte {at} of the header of {Name(path)}";
     }
 
     private static string Name(string path) => Path.Combine(Path.GetFileName(Path.GetDirectoryName(path)!), Path.GetFileName(path));

@@ -18,7 +18,7 @@ public sealed class LedgerStateMachineTests : IDisposable
     [Fact]
     public async Task Put_stores_the_value_at_the_revision_of_its_log_index()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
 
         var (index, result) = await log.ApplyAsync(LedgerCommand.Put("a", Json("{\"n\":1}")));
 
@@ -36,7 +36,7 @@ public sealed class LedgerStateMachineTests : IDisposable
     [Fact]
     public async Task Every_revision_is_the_log_index_of_the_entry_that_last_changed_the_key()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
 
         var (first, _) = await log.ApplyAsync(LedgerCommand.Put("a", Json("1")));
         var (second, _) = await log.ApplyAsync(LedgerCommand.Put("b", Json("2")));
@@ -46,13 +46,13 @@ public sealed class LedgerStateMachineTests : IDisposable
         Assert.Equal(third, log.Store.Get("a")!.Revision);
         Assert.Equal(second, log.Store.Get("b")!.Revision);
         Assert.Equal("3", Text(log.Store.Get("a")));
-        Assert.Equal(log.Wal.LastAppliedIndex, log.Store.Revision);
+        Assert.Equal(log.Log.AppliedIndex, log.Store.Revision);
     }
 
     [Fact]
     public async Task Compare_and_set_with_the_current_revision_replaces_the_value()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
         var (created, _) = await log.ApplyAsync(LedgerCommand.Put("k", Json("\"old\"")));
 
         var (index, result) = await log.ApplyAsync(LedgerCommand.Put("k", Json("\"new\""), new Precondition(PreconditionKind.RevisionEquals, created)));
@@ -65,7 +65,7 @@ public sealed class LedgerStateMachineTests : IDisposable
     [Fact]
     public async Task Compare_and_set_with_a_stale_revision_fails_reports_the_current_entry_and_changes_nothing()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
         var (created, _) = await log.ApplyAsync(LedgerCommand.Put("k", Json("\"v1\"")));
         var (updated, _) = await log.ApplyAsync(LedgerCommand.Put("k", Json("\"v2\"")));
 
@@ -83,7 +83,7 @@ public sealed class LedgerStateMachineTests : IDisposable
     [Fact]
     public async Task Compare_and_set_on_an_absent_key_fails_and_creates_nothing()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
 
         var (_, result) = await log.ApplyAsync(LedgerCommand.Put("k", Json("1"), new Precondition(PreconditionKind.RevisionEquals, 1)));
 
@@ -96,7 +96,7 @@ public sealed class LedgerStateMachineTests : IDisposable
     [Fact]
     public async Task Create_only_succeeds_once_and_then_fails_without_changing_the_value()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
         var absent = new Precondition(PreconditionKind.Absent);
 
         var (created, first) = await log.ApplyAsync(LedgerCommand.Put("k", Json("\"first\""), absent));
@@ -112,7 +112,7 @@ public sealed class LedgerStateMachineTests : IDisposable
     [Fact]
     public async Task If_match_any_updates_an_existing_key_and_refuses_an_absent_one()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
         var exists = new Precondition(PreconditionKind.Exists);
         await log.ApplyAsync(LedgerCommand.Put("present", Json("1")));
 
@@ -129,7 +129,7 @@ public sealed class LedgerStateMachineTests : IDisposable
     [Fact]
     public async Task Delete_removes_an_existing_key()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
         await log.ApplyAsync(LedgerCommand.Put("k", Json("1")));
         await log.ApplyAsync(LedgerCommand.Put("other", Json("2")));
 
@@ -145,7 +145,7 @@ public sealed class LedgerStateMachineTests : IDisposable
     [Fact]
     public async Task Delete_of_an_absent_key_reports_not_found_and_changes_no_key()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
         var (kept, _) = await log.ApplyAsync(LedgerCommand.Put("other", Json("2")));
 
         var (index, result) = await log.ApplyAsync(LedgerCommand.Delete("k"));
@@ -159,7 +159,7 @@ public sealed class LedgerStateMachineTests : IDisposable
     [Fact]
     public async Task Delete_with_a_stale_revision_fails_and_keeps_the_key()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
         var (created, _) = await log.ApplyAsync(LedgerCommand.Put("k", Json("1")));
 
         var (_, result) = await log.ApplyAsync(LedgerCommand.Delete("k", new Precondition(PreconditionKind.RevisionEquals, created + 100)));
@@ -172,7 +172,7 @@ public sealed class LedgerStateMachineTests : IDisposable
     [Fact]
     public async Task A_configuration_entry_advances_the_store_revision_without_touching_keys()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
         var (written, _) = await log.ApplyAsync(LedgerCommand.Put("k", Json("1")));
 
         // The payload is not a ledger command: decoding it would throw, so it must not be decoded.
@@ -190,7 +190,7 @@ public sealed class LedgerStateMachineTests : IDisposable
     [Fact]
     public async Task An_entry_with_an_empty_payload_advances_the_store_revision_without_touching_keys()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
         var (written, _) = await log.ApplyAsync(LedgerCommand.Put("k", Json("1")));
 
         // A command id makes the WAL hand the empty entry to the state machine (as it does a configuration entry once
@@ -205,12 +205,12 @@ public sealed class LedgerStateMachineTests : IDisposable
     [Fact]
     public async Task A_leader_no_op_entry_changes_no_key_and_the_next_command_still_gets_its_own_index()
     {
-        await using var log = await LedgerLog.OpenAsync(folder.Path);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path);
         var (written, _) = await log.ApplyAsync(LedgerCommand.Put("k", Json("1")));
 
         // What a new leader appends: no payload at all. The WAL applies it without calling the state machine.
         var noOp = await log.AppendAndApplyAsync(new BinaryLogEntry { Content = ReadOnlyMemory<byte>.Empty, Term = 2 });
-        Assert.Equal(noOp, log.Wal.LastAppliedIndex);
+        Assert.Equal(noOp, log.Log.AppliedIndex);
         Assert.Equal(written, log.Store.Revision); // never handed to the state machine, so the store's revision stays behind
         Assert.Equal(written, log.Store.Get("k")!.Revision);
         Assert.Equal(1, log.Store.Count);

@@ -12,6 +12,7 @@ public sealed class LedgerStoreListTests
         var index = 0L;
         foreach (var key in keys)
             store.Apply(++index, LedgerCommand.Put(key, Encoding.UTF8.GetBytes("0")));
+        store.Publish();
         return store;
     }
 
@@ -124,6 +125,7 @@ public sealed class LedgerStoreListTests
     {
         var store = StoreWith("a", "b", "c");
         store.Apply(4, LedgerCommand.Delete("b"));
+        store.Publish();
 
         Assert.Equal(["a", "c"], Keys(store.List("", null, 10)));
         Assert.Null(store.List("", "a", 1).Next);

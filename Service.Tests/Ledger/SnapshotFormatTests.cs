@@ -9,19 +9,15 @@ public sealed class SnapshotFormatTests
 {
     private const string Source = "/data/node-0/snapshots/10-1";
 
-    private static async Task<byte[]> WriteAsync(IReadOnlyList<LedgerEntry> entries, long revision)
+    private static byte[] Write(IReadOnlyList<LedgerEntry> entries, long revision, long index = 0, long term = 1)
     {
         using var output = new MemoryStream();
-        var chunks = 0;
-        await SnapshotFormat.WriteAsync(entries, revision, (chunk, token) =>
-        {
-            chunks++;
-            output.Write(chunk.Span);
-            return ValueTask.CompletedTask;
-        }, CancellationToken.None);
-        Assert.True(chunks >= 2, "the body and the checksum trailer are separate chunks");
+        var sorted = entries.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+        SnapshotFormat.Write(output, new StoreVersion(KeyTree.FromSorted(sorted), revision), index == 0 ? revision : index, term, CancellationToken.None);
         return output.ToArray();
     }
+
+    private static List<LedgerEntry> Entries(SnapshotContent content) => content.State.Keys.All().ToList();
 
     private static LedgerEntry Entry(string key, string json, long revision) => new(key, Encoding.UTF8.GetBytes(json), revision);
 
@@ -36,62 +32,85 @@ public sealed class SnapshotFormatTests
         }
     }
 
-    private static async Task<byte[]> SampleAsync() =>
-        await WriteAsync([Entry("a", "1", 3), Entry("a/b", "{\"x\":[true,null]}", 7), Entry("ключ", "\"значение\"", 9)], 42);
+    private static byte[] Sample() =>
+        Write([Entry("a", "1", 3), Entry("a/b", "{\"x\":[true,null]}", 7), Entry("ключ", "\"значение\"", 9)], 42);
 
     [Fact]
-    public async Task Entries_and_revision_round_trip()
+    public void Entries_revision_index_and_term_round_trip()
     {
-        LedgerEntry[] entries = [Entry("a", "1", 3), Entry("a/b", "{\"x\":[true,null]}", 7), Entry("ключ", "\"значение\"", 9), Entry("empty", "", 11)];
+        LedgerEntry[] entries = [Entry("a", "1", 3), Entry("a/b", "{\"x\":[true,null]}", 7), Entry("empty", "", 11), Entry("ключ", "\"значение\"", 9)];
 
-        var (read, revision) = SnapshotFormat.Parse(await WriteAsync(entries, 42), Source);
+        var content = SnapshotFormat.Parse(Write(entries, 42, index: 45, term: 7), Source);
 
-        Assert.Equal(42, revision);
-        AssertSame(entries, read);
+        Assert.Equal((45, 7, 42), (content.Index, content.Term, content.State.Revision));
+        AssertSame(entries, Entries(content));
     }
 
     [Fact]
-    public async Task An_empty_store_round_trips()
+    public void An_empty_store_round_trips()
     {
-        var (read, revision) = SnapshotFormat.Parse(await WriteAsync([], 5), Source);
+        var content = SnapshotFormat.Parse(Write([], 5), Source);
 
-        Assert.Empty(read);
-        Assert.Equal(5, revision);
+        Assert.Empty(Entries(content));
+        Assert.Equal(5, content.State.Revision);
     }
 
     [Fact]
-    public async Task A_snapshot_written_in_several_chunks_round_trips()
+    public void A_snapshot_written_in_several_chunks_round_trips()
     {
-        // Larger than the writer's flush threshold, so the checksum covers several chunks.
+        // Larger than the writer's chunk, so the checksum covers several chunks.
         var big = "\"" + new string('x', 300 * 1024) + "\"";
         LedgerEntry[] entries = [Entry("big/1", big, 1), Entry("big/2", big, 2), Entry("small", "0", 3)];
 
-        var (read, revision) = SnapshotFormat.Parse(await WriteAsync(entries, 3), Source);
+        var content = SnapshotFormat.Parse(Write(entries, 3), Source);
 
-        Assert.Equal(3, revision);
-        AssertSame(entries, read);
+        Assert.Equal(3, content.State.Revision);
+        AssertSame(entries, Entries(content));
     }
 
     [Fact]
-    public async Task ReadAsync_reads_a_file_written_by_WriteAsync()
+    public async Task Read_reads_a_file_written_by_Write()
     {
         using var folder = new TempFolder();
         var path = Path.Combine(folder.Path, "3-1");
-        await File.WriteAllBytesAsync(path, await WriteAsync([Entry("k", "true", 3)], 3));
+        await File.WriteAllBytesAsync(path, Write([Entry("k", "true", 3)], 3));
 
-        var (read, revision) = await SnapshotFormat.ReadAsync(path, CancellationToken.None);
+        var content = SnapshotFormat.Read(path, 3, 1);
 
-        Assert.Equal(3, revision);
-        Assert.Equal("k", Assert.Single(read).Key);
+        Assert.Equal(3, content.State.Revision);
+        Assert.Equal("k", Assert.Single(Entries(content)).Key);
     }
 
     [Fact]
-    public async Task A_missing_file_is_refused_as_unreadable()
+    public void A_version_1_snapshot_written_before_GeoLedger_had_its_own_log_is_still_read()
+    {
+        // Version 1: magic, version, revision, count, entries, XxHash64 trailer; index and term come from the file name.
+        var body = new List<byte>();
+        body.AddRange("GLSNAP"u8.ToArray());
+        body.AddRange(BitConverter.GetBytes(1));
+        body.AddRange(BitConverter.GetBytes(9L));
+        body.AddRange(BitConverter.GetBytes(1L));
+        body.AddRange(BitConverter.GetBytes(1));
+        body.AddRange("k"u8.ToArray());
+        body.AddRange(BitConverter.GetBytes(4));
+        body.AddRange("true"u8.ToArray());
+        body.AddRange(BitConverter.GetBytes(9L));
+        var bytes = body.Concat(Checksum(body.ToArray())).ToArray();
+
+        var content = SnapshotFormat.Parse(bytes, Source, nameIndex: 10, nameTerm: 3);
+
+        Assert.Equal((10, 3, 9), (content.Index, content.Term, content.State.Revision));
+        var entry = Assert.Single(Entries(content));
+        Assert.Equal(("k", "true", 9L), (entry.Key, Encoding.UTF8.GetString(entry.Value), entry.Revision));
+    }
+
+    [Fact]
+    public void A_missing_file_is_refused_as_unreadable()
     {
         using var folder = new TempFolder();
         var path = Path.Combine(folder.Path, "3-1");
 
-        var e = await Assert.ThrowsAsync<SnapshotCorruptedException>(async () => await SnapshotFormat.ReadAsync(path, CancellationToken.None));
+        var e = Assert.Throws<SnapshotCorruptedException>(() => SnapshotFormat.Read(path, 3, 1));
 
         Assert.Contains("cannot be read", e.Message, StringComparison.Ordinal);
         Assert.Contains($"folder '{folder.Path}'", e.Message, StringComparison.Ordinal);
@@ -101,9 +120,9 @@ public sealed class SnapshotFormatTests
     [InlineData(1)]
     [InlineData(8)]
     [InlineData(20)]
-    public async Task A_truncated_snapshot_is_refused(int missingBytes)
+    public void A_truncated_snapshot_is_refused(int missingBytes)
     {
-        var bytes = await SampleAsync();
+        var bytes = Sample();
 
         var e = Assert.Throws<SnapshotCorruptedException>(() => SnapshotFormat.Parse(bytes.AsSpan(0, bytes.Length - missingBytes), Source));
 
@@ -120,9 +139,9 @@ public sealed class SnapshotFormatTests
     }
 
     [Fact]
-    public async Task A_wrong_version_is_refused_and_named()
+    public void A_wrong_version_is_refused_and_named()
     {
-        var bytes = await SampleAsync();
+        var bytes = Sample();
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(6), SnapshotFormat.Version + 1);
 
         var e = Assert.Throws<SnapshotCorruptedException>(() => SnapshotFormat.Parse(bytes, Source));
@@ -131,9 +150,9 @@ public sealed class SnapshotFormatTests
     }
 
     [Fact]
-    public async Task A_bad_magic_is_refused()
+    public void A_bad_magic_is_refused()
     {
-        var bytes = await SampleAsync();
+        var bytes = Sample();
         bytes[0] = (byte)'X';
 
         var e = Assert.Throws<SnapshotCorruptedException>(() => SnapshotFormat.Parse(bytes, Source));
@@ -142,9 +161,9 @@ public sealed class SnapshotFormatTests
     }
 
     [Fact]
-    public async Task Every_single_flipped_byte_after_the_version_is_refused()
+    public void Every_single_flipped_byte_after_the_version_is_refused()
     {
-        var bytes = await SampleAsync();
+        var bytes = Sample();
         for (var i = 10; i < bytes.Length; i++)
         {
             var damaged = (byte[])bytes.Clone();
@@ -154,11 +173,11 @@ public sealed class SnapshotFormatTests
     }
 
     [Fact]
-    public async Task Entries_that_overrun_the_body_are_refused_even_with_a_valid_checksum()
+    public void Entries_that_overrun_the_body_are_refused_even_with_a_valid_checksum()
     {
-        var bytes = await SampleAsync();
+        var bytes = Sample();
         var body = bytes.AsSpan(0, bytes.Length - 8).ToArray();
-        BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(18), 4); // one more entry than the body holds
+        BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(34), 4); // one more entry than the body holds
         var resealed = body.Concat(Checksum(body)).ToArray();
 
         var e = Assert.Throws<SnapshotCorruptedException>(() => SnapshotFormat.Parse(resealed, Source));

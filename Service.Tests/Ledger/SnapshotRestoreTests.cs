@@ -17,7 +17,7 @@ public sealed class SnapshotRestoreTests : IDisposable
     private async Task<Dictionary<string, (string Value, long Revision)>> WriteHistoryAsync(long snapshotInterval)
     {
         var expected = new Dictionary<string, (string, long)>(StringComparer.Ordinal);
-        await using var log = await LedgerLog.OpenAsync(folder.Path, snapshotInterval);
+        await using var log = await OneNodeLog.OpenAsync(folder.Path, snapshotInterval);
         for (var i = 0; i < 8; i++)
         {
             var (index, _) = await log.ApplyAsync(LedgerCommand.Put($"key/{i}", Json($"{{\"i\":{i}}}")));
@@ -44,7 +44,7 @@ public sealed class SnapshotRestoreTests : IDisposable
     }
 
     private FileInfo NewestSnapshot() =>
-        LedgerLog.SnapshotsOf(folder.Path).EnumerateFiles("*-*").MaxBy(f => long.Parse(f.Name.Split('-')[0], System.Globalization.CultureInfo.InvariantCulture))
+        OneNodeLog.SnapshotsOf(folder.Path).EnumerateFiles("*-*").MaxBy(f => long.Parse(f.Name.Split('-')[0], System.Globalization.CultureInfo.InvariantCulture))
         ?? throw new InvalidOperationException("No snapshot was written");
 
     [Fact]
@@ -53,9 +53,9 @@ public sealed class SnapshotRestoreTests : IDisposable
         var expected = await WriteHistoryAsync(Interval);
         Assert.Equal("10-1", NewestSnapshot().Name);
 
-        await using var reopened = await LedgerLog.OpenAsync(folder.Path, Interval);
+        await using var reopened = await OneNodeLog.OpenAsync(folder.Path, Interval);
 
-        Assert.Equal(10, reopened.Machine.LastSnapshotIndex); // restored from the snapshot, not replayed from index 1
+        Assert.Equal(10, (reopened.Log.Snapshot?.Index ?? 0)); // restored from the snapshot, not replayed from index 1
         AssertState(expected, reopened.Store);
         var (next, result) = await reopened.ApplyAsync(LedgerCommand.Put("key/0", Json("0"), new Precondition(PreconditionKind.RevisionEquals, expected["key/0"].Revision)));
         Assert.Equal(ApplyStatus.Applied, result.Status);
@@ -66,11 +66,11 @@ public sealed class SnapshotRestoreTests : IDisposable
     public async Task A_restarted_state_machine_without_a_snapshot_replays_the_whole_log()
     {
         var expected = await WriteHistoryAsync(snapshotInterval: 1_000);
-        Assert.Empty(LedgerLog.SnapshotsOf(folder.Path).EnumerateFiles("*-*"));
+        Assert.Empty(OneNodeLog.SnapshotsOf(folder.Path).EnumerateFiles("*-*"));
 
-        await using var reopened = await LedgerLog.OpenAsync(folder.Path, 1_000);
+        await using var reopened = await OneNodeLog.OpenAsync(folder.Path, 1_000);
 
-        Assert.Equal(0, reopened.Machine.LastSnapshotIndex);
+        Assert.Equal(0, (reopened.Log.Snapshot?.Index ?? 0));
         AssertState(expected, reopened.Store);
     }
 
@@ -83,10 +83,10 @@ public sealed class SnapshotRestoreTests : IDisposable
         bytes[bytes.Length / 2] ^= 0x01;
         await File.WriteAllBytesAsync(snapshot.FullName, bytes);
 
-        var e = await Assert.ThrowsAsync<SnapshotCorruptedException>(() => LedgerLog.OpenAsync(folder.Path, Interval));
+        var e = await Assert.ThrowsAsync<SnapshotCorruptedException>(() => OneNodeLog.OpenAsync(folder.Path, Interval));
 
         Assert.Equal(snapshot.FullName, e.SnapshotPath);
-        Assert.Contains($"folder '{LedgerLog.SnapshotsOf(folder.Path).FullName}'", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"folder '{OneNodeLog.SnapshotsOf(folder.Path).FullName}'", e.Message, StringComparison.Ordinal);
         Assert.Contains("checksum", e.Message, StringComparison.Ordinal);
     }
 
@@ -98,8 +98,8 @@ public sealed class SnapshotRestoreTests : IDisposable
         using (var stream = new FileStream(snapshot.FullName, FileMode.Open, FileAccess.Write))
             stream.SetLength(stream.Length - 3);
 
-        var e = await Assert.ThrowsAsync<SnapshotCorruptedException>(() => LedgerLog.OpenAsync(folder.Path, Interval));
+        var e = await Assert.ThrowsAsync<SnapshotCorruptedException>(() => OneNodeLog.OpenAsync(folder.Path, Interval));
 
-        Assert.Contains(LedgerLog.SnapshotsOf(folder.Path).FullName, e.Message, StringComparison.Ordinal);
+        Assert.Contains(OneNodeLog.SnapshotsOf(folder.Path).FullName, e.Message, StringComparison.Ordinal);
     }
 }

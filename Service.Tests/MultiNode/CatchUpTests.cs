@@ -15,7 +15,7 @@ public sealed class CatchUpTests
         // The straggler never snapshots on its own, so a snapshot in its folder can only be an installed one.
         const string straggler = "node-2";
         await using var cluster = await TestCluster.StartAsync(3,
-            new Dictionary<string, string> { ["Ledger:SnapshotInterval"] = "100" },
+            new Dictionary<string, string> { ["Ledger:SnapshotInterval"] = "100", ["Ledger:SnapshotCatchUpEntries"] = "0" },
             id => id == straggler ? new Dictionary<string, string> { ["Ledger:SnapshotInterval"] = "100000000" } : null);
         await cluster.WithOutputOnFailureAsync(async () =>
         {
@@ -85,8 +85,8 @@ public sealed class CatchUpTests
             }
 
             var folderBytes = Directory.EnumerateFiles(node.Spec.DataDirectory, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
-            var limit = 4 * liveBytes + 2L * GeoLedger.LedgerNode.LogChunkBytes;
-            Assert.True(folderBytes <= limit, $"data folder {folderBytes} bytes > 4 × live {liveBytes} + two chunks");
+            var limit = 4 * liveBytes + 2L * new GeoLedger.Storage.SegmentedLogOptions().SegmentBytes;
+            Assert.True(folderBytes <= limit, $"data folder {folderBytes} bytes > 4 × live {liveBytes} + two log segments");
         });
     }
 

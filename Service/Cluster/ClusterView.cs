@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
-using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using GeoLedger.Storage;
 using Microsoft.AspNetCore.Connections;
 
 namespace GeoLedger.Cluster;
@@ -11,11 +11,11 @@ public sealed class ClusterView
 {
     private readonly IRaftCluster cluster;
     private readonly NodeTopology topology;
-    private readonly WriteAheadLog log;
+    private readonly LedgerLog log;
     private readonly LeaderSuspicion suspicion;
 
     /// <summary>A view of <paramref name="cluster"/> whose leader is trusted as <paramref name="suspicion"/> says.</summary>
-    public ClusterView(IRaftCluster cluster, NodeTopology topology, WriteAheadLog log, LeaderSuspicion suspicion)
+    public ClusterView(IRaftCluster cluster, NodeTopology topology, LedgerLog log, LeaderSuspicion suspicion)
     {
         this.cluster = cluster;
         this.topology = topology;
@@ -41,10 +41,10 @@ public sealed class ClusterView
     public long Term => cluster.Term;
 
     /// <summary>Index of the last entry this node knows committed.</summary>
-    public long CommitIndex => log.LastCommittedEntryIndex;
+    public long CommitIndex => log.CommitIndex;
 
     /// <summary>Index of the last entry this node applied.</summary>
-    public long AppliedIndex => log.LastAppliedIndex;
+    public long AppliedIndex => log.AppliedIndex;
 
     /// <summary>The leader as a member of the node config, or null when none is known.</summary>
     public ClusterMember? Leader => cluster.Leader is { } leader ? MemberOf(leader) : null;

@@ -1,3 +1,5 @@
+using GeoLedger.Storage;
+
 namespace GeoLedger.Cluster;
 
 /// <summary>
@@ -13,6 +15,7 @@ internal sealed class RaftRequestHandler(ClusterSecret secret, TimeSpan voteTime
     {
         if (secret.Value is not null)
             request.Headers.TryAddWithoutValidation(ClusterSecret.HeaderName, secret.Value);
+        ReplicationProbe.Observe(request.RequestUri); // which member a replication read of the log is for
         if (!IsVote(request))
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using DotNext.Net.Cluster.Consensus.Raft;
-using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GeoLedger.Ledger;
+using GeoLedger.Storage;
 using Microsoft.Extensions.Options;
 
 namespace GeoLedger.Cluster;
@@ -37,7 +37,7 @@ namespace GeoLedger.Cluster;
 /// heartbeat answer the leader would otherwise wait for.
 /// </para>
 /// </remarks>
-public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageHandlerFactory handlers, IOptions<LedgerOptions> options)
+public sealed class ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandlerFactory handlers, IOptions<LedgerOptions> options)
 {
     /// <summary>The path the leader serves on its Raft port.</summary>
     public const string Path = "/geoledger/read-index";
@@ -134,7 +134,7 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
         {
             // Elected since the read asked: this node's own barrier covers the round.
             await view.Raft.ApplyReadBarrierAsync(deadline.Token).ConfigureAwait(false);
-            return log.LastAppliedIndex;
+            return log.AppliedIndex;
         }
 
         var leaderMember = view.MemberOf(leader) ?? throw new InvalidOperationException("the leader is not in the member list");
@@ -153,7 +153,7 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
     public static async Task ServeAsync(HttpContext context)
     {
         var view = context.RequestServices.GetRequiredService<ClusterView>();
-        var log = context.RequestServices.GetRequiredService<WriteAheadLog>();
+        var log = context.RequestServices.GetRequiredService<LedgerLog>();
         if (view.Raft.Leader is not { IsRemote: false })
         {
             context.Response.StatusCode = StatusCodes.Status409Conflict;
@@ -162,7 +162,7 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
 
         long index;
         var askerTerm = context.Request.Query[TermParameter] is [{ } text] ? text : null;
-        if (WitnessedCommitIndex(askerTerm, view.Raft.Members.Count, () => view.Raft.LeadershipToken, () => view.Raft.Term, () => log.LastCommittedEntryIndex) is { } witnessed)
+        if (WitnessedCommitIndex(askerTerm, view.Raft.Members.Count, () => view.Raft.LeadershipToken, () => view.Raft.Term, () => log.CommitIndex) is { } witnessed)
         {
             index = witnessed;
         }
@@ -178,7 +178,7 @@ public sealed class ReadIndex(ClusterView view, WriteAheadLog log, IHttpMessageH
                 return;
             }
 
-            index = log.LastAppliedIndex;
+            index = log.AppliedIndex;
         }
 
         context.Response.ContentType = "text/plain";

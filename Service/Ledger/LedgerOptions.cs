@@ -24,8 +24,11 @@ public sealed class LedgerOptions
     /// <summary>Shared secret carried by every Raft message.</summary>
     public string? ClusterSecret { get; set; }
 
-    /// <summary>Log entries between snapshots (etcd's default snapshot count too). Applying waits while a snapshot is written.</summary>
+    /// <summary>Log entries between snapshots (etcd's default snapshot count too); written in the background while applying goes on.</summary>
     public long SnapshotInterval { get; set; } = 100_000;
+
+    /// <summary>Entries kept in the log behind the newest snapshot, so a follower a little behind gets entries instead of a whole snapshot.</summary>
+    public long SnapshotCatchUpEntries { get; set; } = 10_000;
 
     /// <summary>How long a write waits for commit and apply before answering 504 (milliseconds).</summary>
     public int WriteTimeoutMs { get; set; } = 5_000;
@@ -38,6 +41,12 @@ public sealed class LedgerOptions
 
     /// <summary>Test hook: a pause before applying each entry received from a leader (milliseconds); 0 in production.</summary>
     public int TestFollowerApplyDelayMs { get; set; }
+
+    /// <summary>Test hook: followers acknowledge entries before flushing them (the bug the durability test must catch); false in production.</summary>
+    public bool TestAcknowledgeBeforeFlush { get; set; }
+
+    /// <summary>Test hook: the leader commits by .NEXT 6.12's own rule (the bug the commit-rule test must catch); false in production.</summary>
+    public bool TestDotNextCommitRule { get; set; }
 }
 
 /// <summary>One client token.</summary>

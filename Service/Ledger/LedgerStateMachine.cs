@@ -1,29 +1,18 @@
-using DotNext.IO;
-using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using GeoLedger.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace GeoLedger.Ledger;
 
 /// <summary>
-/// The Raft state machine: applies ledger commands to the <see cref="LedgerStore"/>, persists
-/// checksummed snapshots every <see cref="SnapshotInterval"/> entries and restores from them.
+/// Applies committed log entries to the <see cref="LedgerStore"/>, in log order, on the log's one
+/// applier; reports each outcome to the write that proposed it (its <see cref="WriteContext"/>).
 /// </summary>
-public sealed class LedgerStateMachine(DirectoryInfo location, LedgerStore store, long snapshotInterval, ILogger<LedgerStateMachine> logger)
-    : SimpleStateMachine(location)
+public sealed class LedgerStateMachine(LedgerStore store, ILogger<LedgerStateMachine> logger)
 {
-    private long lastSnapshotIndex;
-
-    /// <summary>The folder holding the snapshots.</summary>
-    public DirectoryInfo Location { get; } = location;
+    private long undecodable;
 
     /// <summary>The store this machine applies to.</summary>
     public LedgerStore Store { get; } = store;
-
-    /// <summary>Log entries between snapshots.</summary>
-    public long SnapshotInterval { get; } = snapshotInterval > 0 ? snapshotInterval : throw new ArgumentOutOfRangeException(nameof(snapshotInterval));
-
-    /// <summary>Index of the newest snapshot written or installed; 0 before the first.</summary>
-    public long LastSnapshotIndex => Interlocked.Read(ref lastSnapshotIndex);
 
     /// <summary>
     /// A pause before applying each entry this node did not append itself as leader (entries without
@@ -34,45 +23,55 @@ public sealed class LedgerStateMachine(DirectoryInfo location, LedgerStore store
     /// <summary>A pause before applying every entry; only tests set it, to make writes time out.</summary>
     public TimeSpan ApplyDelay { get; init; }
 
-    /// <inheritdoc/>
-    protected override async ValueTask<bool> ApplyAsync(LogEntry entry, CancellationToken token)
+    /// <summary>Entries that could not be decoded and were applied as no-ops.</summary>
+    public long UndecodableEntries => Interlocked.Read(ref undecodable);
+
+    /// <summary>Applies the entry at <paramref name="index"/> (visible to readers after <see cref="Publish"/>).</summary>
+    public async ValueTask ApplyAsync(long index, LogEntryFlags flags, ReadOnlyMemory<byte> payload, object? context, CancellationToken token)
     {
-        var delay = entry.Context is null ? ApplyDelay + FollowerApplyDelay : ApplyDelay;
+        var delay = context is null ? ApplyDelay + FollowerApplyDelay : ApplyDelay;
         if (delay > TimeSpan.Zero)
             await Task.Delay(delay, token).ConfigureAwait(false);
 
-        if (entry.IsConfiguration || !entry.TryGetPayload(out var payload) || payload.IsEmpty)
+        if ((flags & LogEntryFlags.Configuration) != 0)
         {
-            // A membership entry or an empty one: it advances the revision and changes no key. (A new leader's no-op
-            // has no payload at all; the WAL applies it without calling this method, so it does not advance the revision.)
-            Store.Skip(entry.Index);
-        }
-        else
-        {
-            var result = Store.Apply(entry.Index, LedgerCommand.Decode(payload));
-            (entry.Context as WriteContext)?.Complete(result);
+            Store.Skip(index); // a membership change: it advances the revision and changes no key
+            return;
         }
 
-        if (entry.Index - Interlocked.Read(ref lastSnapshotIndex) < SnapshotInterval)
-            return false;
-        Interlocked.Exchange(ref lastSnapshotIndex, entry.Index);
-        return true;
+        if (payload.IsEmpty)
+        {
+            // A new leader's no-op changes nothing; an empty entry with a command id is a command without a body.
+            if ((flags & LogEntryFlags.HasCommandId) != 0)
+                Store.Skip(index);
+            return;
+        }
+
+        LedgerCommand command;
+        try
+        {
+            command = LedgerCommand.Decode(payload.Span);
+        }
+        catch (InvalidDataException e)
+        {
+            // Every replica decodes the same bytes the same way, so all skip it alike: a skipped entry must not stop the cluster.
+            Interlocked.Increment(ref undecodable);
+            LogMessages.UndecodableEntry(logger, index, e.Message);
+            Store.Skip(index);
+            return;
+        }
+
+        var result = Store.Apply(index, command);
+        (context as WriteContext)?.Complete(result);
     }
 
-    /// <inheritdoc/>
-    protected override async ValueTask PersistAsync(IAsyncBinaryWriter writer, CancellationToken token)
-    {
-        var (entries, revision) = Store.Capture();
-        await SnapshotFormat.WriteAsync(entries, revision, writer.Invoke, token).ConfigureAwait(false);
-        LogMessages.SnapshotWritten(logger, revision, entries.Length);
-    }
+    /// <summary>Makes what was applied visible to readers and snapshots.</summary>
+    public void Publish() => Store.Publish();
 
-    /// <inheritdoc/>
-    protected override async ValueTask RestoreAsync(FileInfo snapshotFile, CancellationToken token)
+    /// <summary>Replaces the state with a snapshot's.</summary>
+    public void Restore(SnapshotContent snapshot, string source)
     {
-        var (entries, revision) = await SnapshotFormat.ReadAsync(snapshotFile.FullName, token).ConfigureAwait(false);
-        Store.Reset(entries, revision);
-        Interlocked.Exchange(ref lastSnapshotIndex, revision);
-        LogMessages.SnapshotRestored(logger, revision, entries.Count, snapshotFile.Name);
+        Store.Reset(snapshot.State.Keys, snapshot.State.Revision);
+        LogMessages.SnapshotRestored(logger, snapshot.Index, snapshot.State.Keys.Count, source);
     }
 }

@@ -1,103 +1,67 @@
 namespace GeoLedger.Ledger;
 
 /// <summary>
-/// The ledger's in-memory state: keys in ordinal order with their values and revisions.
-/// Mutated only by <see cref="Apply"/> (one Raft applier thread); read concurrently by requests.
+/// The ledger's in-memory state: keys in ordinal order with their values and revisions, as an
+/// immutable <see cref="KeyTree"/> version per applied batch. The state machine changes it from one
+/// thread (<see cref="Apply"/>, <see cref="Skip"/>, then <see cref="Publish"/>); requests read the
+/// published version without locks; a snapshot serializes a version while applying goes on.
 /// </summary>
 public sealed class LedgerStore
 {
-    private readonly ReaderWriterLockSlim gate = new(LockRecursionPolicy.NoRecursion);
-    private Dictionary<string, LedgerEntry> entries = new(StringComparer.Ordinal);
-    private SortedSet<string> order = new(StringComparer.Ordinal);
-    private long revision;
+    private KeyTree.Builder changes = KeyTree.Empty.ToBuilder();
+    private long pendingRevision;
+    private volatile StoreVersion current = new(KeyTree.Empty, 0);
 
-    /// <summary>The index of the last applied log entry.</summary>
-    public long Revision => Volatile.Read(ref revision);
+    /// <summary>The published version: its keys and the index of the last entry applied to it.</summary>
+    public StoreVersion Current => current;
 
-    /// <summary>The number of keys.</summary>
-    public int Count
-    {
-        get
-        {
-            gate.EnterReadLock();
-            try
-            {
-                return entries.Count;
-            }
-            finally
-            {
-                gate.ExitReadLock();
-            }
-        }
-    }
+    /// <summary>The index of the last applied log entry (of the published version).</summary>
+    public long Revision => current.Revision;
 
-    /// <summary>Applies <paramref name="command"/> as the log entry at <paramref name="index"/>.</summary>
+    /// <summary>The number of keys (of the published version).</summary>
+    public int Count => current.Keys.Count;
+
+    /// <summary>Applies <paramref name="command"/> as the log entry at <paramref name="index"/> (visible after <see cref="Publish"/>).</summary>
     public ApplyResult Apply(long index, LedgerCommand command)
     {
-        gate.EnterWriteLock();
-        try
+        var existing = changes.Get(command.Key);
+        ApplyResult result;
+        if (!command.Precondition.HoldsFor(existing))
         {
-            entries.TryGetValue(command.Key, out var current);
-            ApplyResult result;
-            if (!command.Precondition.HoldsFor(current))
-            {
-                result = new ApplyResult(ApplyStatus.PreconditionFailed, current, index);
-            }
-            else if (command.Kind == CommandKind.Put)
-            {
-                var entry = new LedgerEntry(command.Key, command.Value, index);
-                entries[command.Key] = entry;
-                if (current is null)
-                    order.Add(command.Key);
-                result = new ApplyResult(ApplyStatus.Applied, entry, index);
-            }
-            else if (current is null)
-            {
-                result = new ApplyResult(ApplyStatus.NotFound, null, index);
-            }
-            else
-            {
-                entries.Remove(command.Key);
-                order.Remove(command.Key);
-                result = new ApplyResult(ApplyStatus.Applied, null, index);
-            }
+            result = new ApplyResult(ApplyStatus.PreconditionFailed, existing, index);
+        }
+        else if (command.Kind == CommandKind.Put)
+        {
+            var entry = new LedgerEntry(command.Key, command.Value, index);
+            changes.Set(entry);
+            result = new ApplyResult(ApplyStatus.Applied, entry, index);
+        }
+        else if (existing is null)
+        {
+            result = new ApplyResult(ApplyStatus.NotFound, null, index);
+        }
+        else
+        {
+            changes.Remove(command.Key);
+            result = new ApplyResult(ApplyStatus.Applied, null, index);
+        }
 
-            Volatile.Write(ref revision, index);
-            return result;
-        }
-        finally
-        {
-            gate.ExitWriteLock();
-        }
+        pendingRevision = index;
+        return result;
     }
 
-    /// <summary>Records that the log entry at <paramref name="index"/> carried no command (a configuration or empty entry).</summary>
-    public void Skip(long index)
+    /// <summary>Records that the log entry at <paramref name="index"/> carried no command (a configuration entry).</summary>
+    public void Skip(long index) => pendingRevision = index;
+
+    /// <summary>Makes everything applied so far visible to readers and snapshots.</summary>
+    public void Publish()
     {
-        gate.EnterWriteLock();
-        try
-        {
-            Volatile.Write(ref revision, index);
-        }
-        finally
-        {
-            gate.ExitWriteLock();
-        }
+        if (pendingRevision != current.Revision)
+            current = new StoreVersion(changes.ToTree(), pendingRevision);
     }
 
     /// <summary>The key's entry, or null when absent.</summary>
-    public LedgerEntry? Get(string key)
-    {
-        gate.EnterReadLock();
-        try
-        {
-            return entries.GetValueOrDefault(key);
-        }
-        finally
-        {
-            gate.ExitReadLock();
-        }
-    }
+    public LedgerEntry? Get(string key) => current.Keys.Get(key);
 
     /// <summary>
     /// Up to <paramref name="limit"/> entries whose keys start with <paramref name="prefix"/>, in ordinal
@@ -109,65 +73,30 @@ public sealed class LedgerStore
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var start = after is not null && string.CompareOrdinal(after, prefix) > 0 ? after : prefix;
         var items = new List<LedgerEntry>(Math.Min(limit, 64));
-        gate.EnterReadLock();
-        try
+        foreach (var entry in current.Keys.From(start))
         {
-            if (order.Count == 0 || string.CompareOrdinal(start, order.Max) > 0)
-                return (items, null);
-            foreach (var key in order.GetViewBetween(start, order.Max!))
-            {
-                if (after is not null && string.CompareOrdinal(key, after) <= 0)
-                    continue;
-                if (!key.StartsWith(prefix, StringComparison.Ordinal))
-                    break;
-                if (items.Count == limit)
-                    return (items, items[^1].Key);
-                items.Add(entries[key]);
-            }
+            if (after is not null && string.CompareOrdinal(entry.Key, after) <= 0)
+                continue;
+            if (!entry.Key.StartsWith(prefix, StringComparison.Ordinal))
+                break;
+            if (items.Count == limit)
+                return (items, items[^1].Key);
+            items.Add(entry);
+        }
 
-            return (items, null);
-        }
-        finally
-        {
-            gate.ExitReadLock();
-        }
+        return (items, null);
     }
 
-    /// <summary>A consistent copy of every entry and the revision, for a snapshot.</summary>
-    public (LedgerEntry[] Entries, long Revision) Capture()
+    /// <summary>Replaces the whole state with a snapshot's content, published at once.</summary>
+    public void Reset(KeyTree keys, long revision)
     {
-        gate.EnterReadLock();
-        try
-        {
-            var copy = new LedgerEntry[entries.Count];
-            var i = 0;
-            foreach (var key in order)
-                copy[i++] = entries[key];
-            return (copy, revision);
-        }
-        finally
-        {
-            gate.ExitReadLock();
-        }
-    }
-
-    /// <summary>Replaces the whole state with a snapshot's content.</summary>
-    public void Reset(IReadOnlyCollection<LedgerEntry> snapshotEntries, long snapshotRevision)
-    {
-        var newEntries = new Dictionary<string, LedgerEntry>(snapshotEntries.Count, StringComparer.Ordinal);
-        foreach (var e in snapshotEntries)
-            newEntries[e.Key] = e;
-        var newOrder = new SortedSet<string>(newEntries.Keys, StringComparer.Ordinal);
-        gate.EnterWriteLock();
-        try
-        {
-            entries = newEntries;
-            order = newOrder;
-            Volatile.Write(ref revision, snapshotRevision);
-        }
-        finally
-        {
-            gate.ExitWriteLock();
-        }
+        changes = keys.ToBuilder();
+        pendingRevision = revision;
+        current = new StoreVersion(keys, revision);
     }
 }
+
+/// <summary>One published state of the store.</summary>
+/// <param name="Keys">Every key.</param>
+/// <param name="Revision">The index of the last log entry applied to it.</param>
+public sealed record StoreVersion(KeyTree Keys, long Revision);
