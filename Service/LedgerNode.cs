@@ -80,6 +80,12 @@ public static class LedgerNode
                 CatchUpEntries = options.SnapshotCatchUpEntries,
                 FlushBeforeAcknowledging = !options.TestAcknowledgeBeforeFlush,
                 MajorityCommitRule = !options.TestDotNextCommitRule,
+                FollowerAppendDelay = TimeSpan.FromMilliseconds(options.TestAppendDelayMs),
+                Segments = new SegmentedLogOptions
+                {
+                    SimulatePowerLoss = options.TestSimulatePowerLoss,
+                    FlushDelay = options.TestAcknowledgeBeforeFlush ? TimeSpan.FromMilliseconds(100) : TimeSpan.Zero,
+                },
             },
             sp.GetRequiredService<LedgerStateMachine>(),
             sp.GetRequiredService<ILogger<LedgerLog>>())
@@ -227,8 +233,8 @@ public static class LedgerNode
             throw new InvalidOperationException("Ledger:WriteTimeoutMs and Ledger:ReadTimeoutMs must be positive");
         if (options.RaftPort is < 1 or > 65535)
             throw new InvalidOperationException($"Ledger:RaftPort is {options.RaftPort}: use 1 to 65535");
-        if (options.TestApplyDelayMs < 0 || options.TestFollowerApplyDelayMs < 0)
-            throw new InvalidOperationException("Ledger:TestApplyDelayMs and Ledger:TestFollowerApplyDelayMs must not be negative");
+        if (options.TestApplyDelayMs < 0 || options.TestFollowerApplyDelayMs < 0 || options.TestAppendDelayMs < 0)
+            throw new InvalidOperationException("Ledger:TestApplyDelayMs, Ledger:TestFollowerApplyDelayMs and Ledger:TestAppendDelayMs must not be negative");
     }
 
     private static bool IsLoopback(Uri url) =>

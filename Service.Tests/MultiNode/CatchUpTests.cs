@@ -21,7 +21,7 @@ public sealed class CatchUpTests
         {
             var http = cluster.Nodes.Http;
             var node = cluster.Nodes[straggler];
-            var leader = await EnsureLeaderIsNotAsync(cluster, node);
+            var leader = await cluster.EnsureLeaderIsNotAsync(node);
 
             using (var first = await KvClient.PutAsync(http, leader.PublicUrl, "early", "1"))
                 Assert.Equal(HttpStatusCode.OK, first.StatusCode);
@@ -61,7 +61,7 @@ public sealed class CatchUpTests
         {
             var http = cluster.Nodes.Http;
             var node = cluster.Nodes[straggler];
-            var leader = await EnsureLeaderIsNotAsync(cluster, node);
+            var leader = await cluster.EnsureLeaderIsNotAsync(node);
             await node.KillAsync();
 
             var value = JsonSerializer.Serialize(new string('x', 50_000));
@@ -88,22 +88,6 @@ public sealed class CatchUpTests
             var limit = 4 * liveBytes + 2L * new GeoLedger.Storage.SegmentedLogOptions().SegmentBytes;
             Assert.True(folderBytes <= limit, $"data folder {folderBytes} bytes > 4 × live {liveBytes} + two log segments");
         });
-    }
-
-    /// <summary>Makes sure <paramref name="avoid"/> is a follower (it is the node the test stops), restarting the election if needed.</summary>
-    private static async Task<NodeProcess> EnsureLeaderIsNotAsync(TestCluster cluster, NodeProcess avoid)
-    {
-        var leader = await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
-        while (leader == avoid)
-        {
-            await avoid.KillAsync();
-            leader = await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30), cluster.Nodes.Nodes.Where(n => n != avoid).ToList());
-            avoid.Start();
-            await avoid.WaitReadyAsync(cluster.Nodes.Http, TimeSpan.FromSeconds(60));
-            leader = await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
-        }
-
-        return leader;
     }
 
     /// <summary>Waits until every running node applied the same index, and returns it.</summary>

@@ -59,6 +59,22 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Makes sure <paramref name="avoid"/> is a follower, restarting it (and so the election) while it leads; returns the leader.</summary>
+    public async Task<NodeProcess> EnsureLeaderIsNotAsync(NodeProcess avoid)
+    {
+        var leader = await Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        while (leader == avoid)
+        {
+            await avoid.KillAsync();
+            await Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30), Nodes.Nodes.Where(n => n != avoid).ToList());
+            avoid.Start();
+            await avoid.WaitReadyAsync(Nodes.Http, TimeSpan.FromSeconds(60));
+            leader = await Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        }
+
+        return leader;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Nodes.DisposeAsync();

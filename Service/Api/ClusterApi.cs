@@ -28,9 +28,12 @@ internal static class ClusterApi
         w.WriteNumber("term", view.Term);
         w.WriteNumber("commitIndex", view.CommitIndex);
         w.WriteNumber("appliedIndex", view.AppliedIndex);
+        w.WriteNumber("durableIndex", view.DurableIndex);
         w.WriteStartArray("members");
+        // Read after the commit index: a commit never passes what a majority held when it was made.
+        var leading = view.Leader?.Id == view.Self.Id;
         foreach (var (member, status) in view.Members())
-            WriteMember(w, member, status);
+            WriteMember(w, member, status, leading ? view.MatchIndexOf(member) : null);
         w.WriteEndArray();
         w.WriteEndObject();
     });
@@ -44,7 +47,7 @@ internal static class ClusterApi
             view.Leader is null ? "No leader is known yet." : $"Applied {view.AppliedIndex} of {view.CommitIndex} committed entries.");
     }
 
-    private static void WriteMember(Utf8JsonWriter w, ClusterMember member, string? status = null)
+    private static void WriteMember(Utf8JsonWriter w, ClusterMember member, string? status = null, long? matchIndex = null)
     {
         w.WriteStartObject();
         w.WriteString("id", member.Id);
@@ -53,6 +56,8 @@ internal static class ClusterApi
         w.WriteString("raft", member.Raft.AbsoluteUri);
         if (status is not null)
             w.WriteString("status", status);
+        if (matchIndex is { } match)
+            w.WriteNumber("matchIndex", match);
         w.WriteEndObject();
     }
 }

@@ -43,6 +43,16 @@ public sealed class ClusterView
     /// <summary>Index of the last entry this node knows committed.</summary>
     public long CommitIndex => log.CommitIndex;
 
+    /// <summary>Every entry up to here is on this node's disk.</summary>
+    public long DurableIndex => log.DurableIndex;
+
+    /// <summary>
+    /// As leader: the index up to which <paramref name="member"/>'s log matches this node's and is on its
+    /// disk (this node's own durable index for itself; 0 before the member acknowledged anything).
+    /// </summary>
+    public long MatchIndexOf(ClusterMember member) =>
+        member.Id == Self.Id ? log.DurableIndex : log.Acknowledged.GetValueOrDefault(ReplicationProbe.MemberKey(member.Raft));
+
     /// <summary>Index of the last entry this node applied.</summary>
     public long AppliedIndex => log.AppliedIndex;
 

@@ -42,8 +42,17 @@ public sealed class LedgerOptions
     /// <summary>Test hook: a pause before applying each entry received from a leader (milliseconds); 0 in production.</summary>
     public int TestFollowerApplyDelayMs { get; set; }
 
-    /// <summary>Test hook: followers acknowledge entries before flushing them (the bug the durability test must catch); false in production.</summary>
+    /// <summary>
+    /// Test hook: followers acknowledge entries before flushing them, and a flush waits 100 ms after it is
+    /// asked for (the bug the durability test must catch, with a window it can see); false in production.
+    /// </summary>
     public bool TestAcknowledgeBeforeFlush { get; set; }
+
+    /// <summary>Test hook: appended entries reach the disk only when flushed, so a SIGKILL loses what a power cut would; false in production.</summary>
+    public bool TestSimulatePowerLoss { get; set; }
+
+    /// <summary>Test hook: a pause before a follower appends what the leader sent (milliseconds), to make it acknowledge last; 0 in production.</summary>
+    public int TestAppendDelayMs { get; set; }
 
     /// <summary>Test hook: the leader commits by .NEXT 6.12's own rule (the bug the commit-rule test must catch); false in production.</summary>
     public bool TestDotNextCommitRule { get; set; }

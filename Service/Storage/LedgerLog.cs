@@ -40,6 +40,9 @@ public sealed record LedgerLogOptions
     /// </summary>
     public bool MajorityCommitRule { get; init; } = true;
 
+    /// <summary>Test only: a pause before a follower appends what the leader sent, to make it acknowledge last.</summary>
+    public TimeSpan FollowerAppendDelay { get; init; }
+
     /// <summary>The log's segment files.</summary>
     public SegmentedLogOptions Segments { get; init; } = new();
 }
@@ -388,6 +391,8 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         Interlocked.Increment(ref Calls.FollowerAppend);
         if (startIndex > log.LastIndex + 1)
             throw new ArgumentOutOfRangeException(nameof(startIndex), startIndex, $"the log ends at {log.LastIndex}");
+        if (options.FollowerAppendDelay > TimeSpan.Zero && entries.RemainingCount > 0)
+            await Task.Delay(options.FollowerAppendDelay, token).ConfigureAwait(false);
         var inputs = new List<LogEntryInput>();
         var firstNew = 0L;
         var index = startIndex;

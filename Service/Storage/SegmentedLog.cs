@@ -16,6 +16,15 @@ public sealed record SegmentedLogOptions
     /// ext4: 0.155 ms zero-filled, 0.22 ms appended or fallocated, p50 of 1000).
     /// </summary>
     public bool ZeroFill { get; init; } = true;
+
+    /// <summary>
+    /// Test only: appended records stay in this process's memory until a flush writes and flushes them,
+    /// so a SIGKILL loses exactly what a power cut would (the page cache survives a killed process).
+    /// </summary>
+    public bool SimulatePowerLoss { get; init; }
+
+    /// <summary>Test only: how long a flush waits after it is asked for (a lazy flusher, to widen the window a test must see).</summary>
+    public TimeSpan FlushDelay { get; init; }
 }
 
 /// <summary>
@@ -35,6 +44,9 @@ public sealed class SegmentedLog : IDisposable
     private readonly EntryPositions positions = new();
     private readonly Thread flusher;
     private readonly ManualResetEventSlim flushRequested = new(false);
+    private readonly Lock flushing = new(); // held by a flush from taking its records to writing them (power-loss simulation)
+    private List<PendingWrite> pending = [];
+    private List<PendingWrite> inFlight = [];
     private TaskCompletionSource flushed = NewFlushSignal();
     private LogSegment? spare;
     private bool preparingSpare;
@@ -154,6 +166,7 @@ public sealed class SegmentedLog : IDisposable
     /// <summary>Removes the entries from <paramref name="index"/> to the end, durably, before it returns.</summary>
     public void TruncateFrom(long index)
     {
+        lock (flushing)
         lock (gate)
         {
             ThrowIfFailed();
@@ -171,6 +184,7 @@ public sealed class SegmentedLog : IDisposable
                 removed = true;
             }
 
+            DropPendingFrom(keep, position.Offset);
             ZeroFrom(keep, position.Offset);
             FileSync.Data(keep.Handle);
             if (removed)
@@ -183,9 +197,11 @@ public sealed class SegmentedLog : IDisposable
     /// <summary>Removes every entry; the next one appended is <paramref name="nextIndex"/>. Durable before it returns.</summary>
     public void Reset(long nextIndex)
     {
+        lock (flushing)
         lock (gate)
         {
             ThrowIfFailed();
+            pending.Clear();
             foreach (var segment in segments)
                 DeleteSegment(segment);
             segments.Clear();
@@ -244,7 +260,10 @@ public sealed class SegmentedLog : IDisposable
                 }
 
                 var buffer = new byte[runBytes];
-                if (RandomAccess.Read(first.Segment.Handle, buffer, first.Offset) != buffer.Length)
+                var read = RandomAccess.Read(first.Segment.Handle, buffer, first.Offset);
+                if (options.SimulatePowerLoss)
+                    read = Overlay(first.Segment, first.Offset, buffer, read);
+                if (read != buffer.Length)
                     throw new LogDamagedException(directory, $"ends before entry {runEnd} in '{first.Segment.Path}'");
                 var offset = 0;
                 for (var i = index; i <= runEnd; i++)
@@ -474,15 +493,18 @@ public sealed class SegmentedLog : IDisposable
         Commit(segment, buffer.AsSpan(0, runStart), pending);
     }
 
-    private void Commit(LogSegment segment, ReadOnlySpan<byte> bytes, List<EntryPosition> pending)
+    private void Commit(LogSegment segment, ReadOnlySpan<byte> bytes, List<EntryPosition> positionsToAdd)
     {
-        RandomAccess.Write(segment.Handle, bytes, segment.WriteOffset);
+        if (options.SimulatePowerLoss)
+            this.pending.Add(new PendingWrite(segment, segment.WriteOffset, bytes.ToArray()));
+        else
+            RandomAccess.Write(segment.Handle, bytes, segment.WriteOffset);
         segment.WriteOffset += bytes.Length;
         segment.HighWater = Math.Max(segment.HighWater, segment.WriteOffset);
         segment.Dirty = true;
-        foreach (var position in pending)
+        foreach (var position in positionsToAdd)
             positions.Add(position);
-        pending.Clear();
+        positionsToAdd.Clear();
     }
 
     private LogSegment ActiveSegment(long nextIndex, int firstRecordLength)
@@ -498,7 +520,13 @@ public sealed class SegmentedLog : IDisposable
     {
         // The old segment is flushed whole before the new one takes records: only the newest can end torn.
         if (segments.Count > 0 && segments[^1].Dirty)
-            FileSync.Data(segments[^1].Handle);
+        {
+            var old = segments[^1];
+            foreach (var write in inFlight.Concat(pending).Where(w => w.Segment == old))
+                RandomAccess.Write(old.Handle, write.Bytes, write.Offset); // the same bytes a flush in progress may write again
+            pending.RemoveAll(w => w.Segment == old);
+            FileSync.Data(old.Handle);
+        }
         var segment = spare;
         spare = null;
         if (segment is null)
@@ -583,9 +611,12 @@ public sealed class SegmentedLog : IDisposable
         while (true)
         {
             flushRequested.Wait();
+            if (options.FlushDelay > TimeSpan.Zero && !disposed)
+                Thread.Sleep(options.FlushDelay);
             flushRequested.Reset();
             if (disposed)
                 break;
+            using var flushScope = flushing.EnterScope();
 
             long target;
             long truncationsBefore;
@@ -608,11 +639,16 @@ public sealed class SegmentedLog : IDisposable
 
                 flushDirectory = directoryDirty;
                 directoryDirty = false;
+                (inFlight, pending) = (pending, inFlight);
             }
 
             var started = Stopwatch.GetTimestamp();
             try
             {
+                foreach (var write in inFlight)
+                    RandomAccess.Write(write.Segment.Handle, write.Bytes, write.Offset);
+                lock (gate)
+                    inFlight.Clear();
                 foreach (var segment in segmentsToFlush)
                 {
                     try
@@ -671,6 +707,51 @@ public sealed class SegmentedLog : IDisposable
         spare?.Dispose();
         spare = null;
     }
+
+    /// <summary>Copies records not yet written (power-loss simulation) over what was read from the file; returns the bytes now valid.</summary>
+    private int Overlay(LogSegment segment, long offset, byte[] buffer, int read)
+    {
+        foreach (var write in inFlight.Concat(pending))
+        {
+            if (write.Segment != segment)
+                continue;
+            var from = Math.Max(offset, write.Offset);
+            var to = Math.Min(offset + buffer.Length, write.Offset + write.Bytes.Length);
+            if (from >= to)
+                continue;
+            write.Bytes.AsSpan((int)(from - write.Offset), (int)(to - from)).CopyTo(buffer.AsSpan((int)(from - offset)));
+            read = (int)Math.Max(read, to - offset);
+        }
+
+        return read;
+    }
+
+    /// <summary>Forgets unwritten records at or after <paramref name="offset"/> of <paramref name="segment"/> and in segments no longer in the log.</summary>
+    private void DropPendingFrom(LogSegment segment, long offset)
+    {
+        var kept = new List<PendingWrite>(pending.Count);
+        foreach (var write in pending)
+        {
+            if (write.Segment != segment)
+            {
+                if (segments.Contains(write.Segment))
+                    kept.Add(write);
+            }
+            else if (write.Offset + write.Bytes.Length <= offset)
+            {
+                kept.Add(write);
+            }
+            else if (write.Offset < offset)
+            {
+                kept.Add(write with { Bytes = write.Bytes[..(int)(offset - write.Offset)] });
+            }
+        }
+
+        pending = kept;
+    }
+
+    /// <summary>Bytes appended but not yet written to the file (power-loss simulation only).</summary>
+    private sealed record PendingWrite(LogSegment Segment, long Offset, byte[] Bytes);
 
     private static TaskCompletionSource NewFlushSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -32,8 +32,6 @@ public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raft
             : [FaultKind.KillLeader, FaultKind.PartitionMinority, FaultKind.KillLeaderAndFollower, FaultKind.PauseNode, FaultKind.PartitionLeaderAlone, FaultKind.RestartAfterSnapshot];
         if (lab is null)
             schedule = schedule.Where(k => k is not (FaultKind.PartitionMinority or FaultKind.PartitionLeaderAlone)).ToArray();
-        if (!MajorityCrash)
-            schedule = schedule.Where(k => k != FaultKind.KillLeaderAndFollower).ToArray();
         if (schedule.Length == 0)
             throw new InvalidOperationException("no fault can be injected: partitions need network namespaces (run as root)");
 
@@ -149,9 +147,6 @@ public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raft
                 throw new ArgumentOutOfRangeException(nameof(kind));
         }
     }
-
-    /// <summary>Set by the runner: include the majority crash (see <see cref="Run.FaultRunOptions.MajorityCrash"/>).</summary>
-    public bool MajorityCrash { get; init; }
 
     /// <summary>Set by the runner: the sabotage run routes reads to the cut-off node.</summary>
     public bool Sabotaging { get; init; }

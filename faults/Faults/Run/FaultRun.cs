@@ -30,8 +30,6 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
         var nodeLogPath = Path.Combine(options.OutputDirectory, $"{runName}-nodes.log");
         var historyPath = Path.Combine(options.OutputDirectory, $"{runName}-history.json");
         var root = Path.Combine(Path.GetTempPath(), "geoledger-faults-data", runName + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)));
-        if (!options.MajorityCrash && !options.Sabotage)
-            Say("majority crashes left out (--majority-crash adds them): .NEXT 6.12 followers acknowledge appends before flushing them, so one can lose the last acknowledged writes (README)");
         Say($"fault run: seed {options.Seed}, {options.Nodes} nodes, {options.Clients} clients, {options.Keys} keys, {options.Seconds} s{(options.Sabotage ? ", SABOTAGE (stale reads recorded as linearizable)" : "")}");
 
         NetworkLab? lab = null;
@@ -82,7 +80,7 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
             var workers = Enumerable.Range(0, options.Clients)
                 .Select(c => new KvWorker(c, urls, keys, recorder, new Random(random.Next()), control, options.OpsPerClientPerSecond))
                 .ToList();
-            var nemesis = new Nemesis.Nemesis(cluster, lab, RaftPort, new Random(random.Next()), control, Say) { Sabotaging = options.Sabotage, MajorityCrash = options.MajorityCrash };
+            var nemesis = new Nemesis.Nemesis(cluster, lab, RaftPort, new Random(random.Next()), control, Say) { Sabotaging = options.Sabotage };
 
             var watch = Stopwatch.StartNew();
             using (var running = new CancellationTokenSource(TimeSpan.FromSeconds(options.Seconds)))

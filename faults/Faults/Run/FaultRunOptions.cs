@@ -20,12 +20,6 @@ public sealed record FaultRunOptions
     /// <summary>Reads sent with consistency=local to a cut-off node but recorded as linearizable: the checker must fail.</summary>
     public bool Sabotage { get; init; }
 
-    /// <summary>
-    /// Also SIGKILL the leader with enough followers for a majority. Off by default: .NEXT 6.12 followers
-    /// acknowledge appends before flushing them, so this fault can lose the last acknowledged writes.
-    /// </summary>
-    public bool MajorityCrash { get; init; }
-
     /// <summary>Run without network namespaces (no partitions) even as root.</summary>
     public bool NoNetworkNamespaces { get; init; }
 
@@ -33,10 +27,12 @@ public sealed record FaultRunOptions
     public int CheckSeconds { get; init; } = 180;
 
     public const string Usage = """
-        usage: faults run [--seconds 150] [--seed N] [--nodes 3 (the only size the service accepts now)] [--clients 10] [--keys 6] [--rate 25]
-                          [--out DIR] [--check-seconds 180] [--sabotage] [--no-netns] [--majority-crash]
+        usage: faults run [--seconds 150] [--seed N] [--nodes 3 (3, 5 or 7)] [--clients 10] [--keys 6] [--rate 25]
+                          [--out DIR] [--check-seconds 180] [--sabotage] [--no-netns]
                faults check <history.json> [--timeout-seconds N]
         """;
+
+    private static int OddNodes(int nodes) => nodes % 2 == 1 ? nodes : throw new FormatException($"--nodes must be odd (3, 5 or 7), not {nodes}: an even cluster tolerates no more failures than the odd one below it");
 
     /// <summary>Parses the arguments after <c>run</c>; null with <paramref name="error"/> when they are wrong.</summary>
     public static FaultRunOptions? Parse(IReadOnlyList<string> args, out string? error)
@@ -59,7 +55,7 @@ public sealed record FaultRunOptions
                 {
                     "--seconds" => options with { Seconds = Int(10, 24 * 3600) },
                     "--seed" => options with { Seed = long.Parse(Next(), CultureInfo.InvariantCulture) },
-                    "--nodes" => options with { Nodes = Int(3, 3) }, // the service refuses larger clusters (LedgerNode.MaxMembers)
+                    "--nodes" => options with { Nodes = OddNodes(Int(3, 7)) },
                     "--clients" => options with { Clients = Int(1, 64) },
                     "--keys" => options with { Keys = Int(1, 100) },
                     "--rate" => options with { OpsPerClientPerSecond = Int(1, 1000) },
@@ -67,7 +63,6 @@ public sealed record FaultRunOptions
                     "--check-seconds" => options with { CheckSeconds = Int(1, 24 * 3600) },
                     "--sabotage" => options with { Sabotage = true },
                     "--no-netns" => options with { NoNetworkNamespaces = true },
-                    "--majority-crash" => options with { MajorityCrash = true },
                     _ => throw new FormatException($"unknown option '{args[i]}'"),
                 };
             }
