@@ -33,6 +33,7 @@ internal sealed class ImageBuild : ComponentResource
     /// <param name="plan">The cluster plan.</param>
     /// <param name="archivePath">The tar.gz that <c>Infra/publish.sh</c> wrote next to the publish folder.</param>
     /// <param name="archiveSha256">Its SHA-256, checked on the build VM.</param>
+    /// <param name="options">Pulumi options of the component.</param>
     public ImageBuild(ClusterPlan plan, string archivePath, string archiveSha256, ComponentResourceOptions? options = null)
         : base("geoledger:infra:ImageBuild", "image", options)
     {
@@ -172,7 +173,7 @@ internal sealed class ImageBuild : ComponentResource
                 UserAssignedIdentities = { identity.Id },
             },
             BuildTimeoutInMinutes = 60,
-            AutoRun = new Vmi.Inputs.ImageTemplateAutoRunArgs { State = Vmi.AutoRunState.Enabled },
+            AutoRun = new Vmi.Inputs.ImageTemplateAutoRunArgs { State = Vmi.AutoRunState.AutoRunEnabled },
         }, new CustomResourceOptions { Parent = this, DependsOn = roles.Append(blob).ToArray() });
 
         var ready = ImageReady.WhenBuilt(template, image.ResourceGroupName, image.ManagedImageId(image.CurrentVersion), TimeSpan.FromMinutes(90));
