@@ -192,14 +192,7 @@ internal sealed class ImageBuild : ComponentResource
             },
             BuildTimeoutInMinutes = image.BuildTimeoutMinutes,
             AutoRun = new Vmi.Inputs.ImageTemplateAutoRunArgs { State = Vmi.AutoRunState.AutoRunEnabled },
-        }, new CustomResourceOptions
-        {
-            Parent = this,
-            DependsOn = roles.Append(blob).ToArray(),
-            // A template cannot be updated in place: any change replaces it, the old one first.
-            ReplaceOnChanges = { "*" },
-            DeleteBeforeReplace = true,
-        });
+        }, TemplateOptions(this, roles.Append(blob)));
 
         CurrentVersionId = ImageReady.WhenBuilt(Template, image, plan.Config.ImageBuildAttempt, TimeSpan.FromMinutes(90));
         RegisterOutputs(new Dictionary<string, object?>
@@ -208,4 +201,16 @@ internal sealed class ImageBuild : ComponentResource
             ["templateName"] = image.TemplateName,
         });
     }
+
+    /// <summary>
+    /// The template's options: a template cannot be updated in place, so any change replaces it, the
+    /// old one first; it waits for its roles and the archive.
+    /// </summary>
+    internal static CustomResourceOptions TemplateOptions(Resource? parent, IEnumerable<Resource> dependsOn) => new()
+    {
+        Parent = parent,
+        DependsOn = dependsOn.ToArray(),
+        ReplaceOnChanges = { "*" },
+        DeleteBeforeReplace = true,
+    };
 }

@@ -192,7 +192,7 @@ internal sealed class RegionCluster : ComponentResource
                         },
                     },
                 },
-            }, VmOptions(node));
+            }, VmOptions(this, node));
         }
 
         Vms = vms;
@@ -207,9 +207,9 @@ internal sealed class RegionCluster : ComponentResource
 
     // A new image or new cloud-init can only reach a VM by replacing it: delete first (same name,
     // same NIC, same data disk), and only for the nodes this update upgrades; the others ignore it.
-    private CustomResourceOptions VmOptions(NodePlan node) => new()
+    internal static CustomResourceOptions VmOptions(Resource? parent, NodePlan node) => new()
     {
-        Parent = this,
+        Parent = parent,
         DeleteBeforeReplace = true,
         ReplaceOnChanges = { "storageProfile.imageReference", "osProfile.customData" },
         IgnoreChanges = node.TakesCurrentImage ? [] : ["osProfile.customData"],
