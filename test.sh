@@ -10,9 +10,16 @@ pulumi_setup
 pulumi="$GEOLEDGER_PULUMI"
 build=(-p:GeoLedgerPulumi="$pulumi" "${PULUMI_BUILD_ARGS[@]}")
 
+# Tests that attach loop devices (the VM's data-disk script) need root.
+filter="Category!=Acme"
+if [ "$(id -u)" != 0 ]; then
+  filter="$filter&Category!=Root"
+  echo "test.sh: leaving out the data-disk script tests (Infra.Tests, Category=Root): they attach loop devices, which needs root."
+fi
+
 # Build everything first: `dotnet test` alone builds only the test projects and what they reference.
 dotnet build solution/GeoLedger.slnx "${build[@]}"
-dotnet test solution/GeoLedger.slnx --no-build "${build[@]}" --filter "Category!=Acme" "$@"
+dotnet test solution/GeoLedger.slnx --no-build "${build[@]}" --filter "$filter" "$@"
 
 # https from an ACME CA (Service.Tests/Tls): a node gets its certificate from Debian's pebble through
 # certbot and picks up a renewed one, all on loopback.

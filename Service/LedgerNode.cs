@@ -4,6 +4,7 @@ using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GeoLedger.Api;
 using GeoLedger.Cluster;
 using GeoLedger.Ledger;
+using GeoLedger.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
@@ -115,11 +116,19 @@ public static class LedgerNode
         builder.Services.AddSingleton<ReadGate>();
         builder.Services.AddProblemDetails();
 
+        // https from a reloaded PEM file (ACME) when Ledger:TlsCertificateFile is set.
+        var certificates = CertificateReloader.FromSetting(options.TlsCertificateFile);
+        if (certificates is not null)
+        {
+            builder.Services.AddSingleton(certificates);
+            builder.Services.AddHostedService<CertificateReloadService>();
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             foreach (var endpoint in topology.Client)
-                kestrel.Listen(endpoint.Address, endpoint.Port, listen => { if (endpoint.Https) listen.UseHttps(); });
+                kestrel.Listen(endpoint.Address, endpoint.Port, listen => { if (endpoint.Https) listen.UseLedgerHttps(certificates); });
             kestrel.Listen(topology.Raft.Address, topology.Raft.Port);
         });
         return builder;
