@@ -17,20 +17,36 @@ public sealed class PublishTests
     [Trait("Item", "7")]
     public async Task Item07_PublishingUnchangedSourcesAgainGivesTheSameHashAndArchive()
     {
-        var root = RepositoryRoot();
+        // A small stand-in for Service/ (publishing the real service twice takes minutes): self-contained
+        // for linux-x64, apphost named GeoLedger, through the very code the Pulumi program runs.
         var temp = Directory.CreateTempSubdirectory("geoledger-publish-");
         try
         {
-            var folder = Path.Combine(temp.FullName, "linux-x64");
-            var first = await ServicePublisher.PublishAsync(root, folder);
-            var firstArchive = await File.ReadAllBytesAsync(first.Archive);
-            var second = await ServicePublisher.PublishAsync(root, folder);
+            Directory.CreateDirectory(Path.Combine(temp.FullName, "Svc"));
+            await File.WriteAllTextAsync(Path.Combine(temp.FullName, "Svc", "Svc.csproj"), """
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <AssemblyName>GeoLedger</AssemblyName>
+                    <InvariantGlobalization>true</InvariantGlobalization>
+                  </PropertyGroup>
+                </Project>
+                """);
+            await File.WriteAllTextAsync(Path.Combine(temp.FullName, "Svc", "Program.cs"), "System.Console.WriteLine(\"node\");\n");
+            var folder = Path.Combine(temp.FullName, "artifacts", "linux-x64");
 
-            Assert.Equal(first.ContentHash, second.ContentHash);
-            Assert.Equal(first.ArchiveSha256, second.ArchiveSha256);
-            Assert.Equal(firstArchive, await File.ReadAllBytesAsync(second.Archive));
-            Assert.Equal(ContentHash.Of(folder), second.ContentHash);
-            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(firstArchive)), second.ArchiveSha256);
+            var first = await ServicePublisher.PublishAsync(temp.FullName, folder, "Svc/Svc.csproj");
+            var firstArchive = await File.ReadAllBytesAsync(first.Archive);
+            var again = await ServicePublisher.PublishAsync(temp.FullName, folder, "Svc/Svc.csproj");
+            var elsewhere = await ServicePublisher.PublishAsync(temp.FullName, Path.Combine(temp.FullName, "other", "linux-x64"), "Svc/Svc.csproj");
+
+            Assert.Equal(first.ContentHash, again.ContentHash);
+            Assert.Equal(first.ContentHash, elsewhere.ContentHash);
+            Assert.Equal(firstArchive, await File.ReadAllBytesAsync(again.Archive));
+            Assert.Equal(firstArchive, await File.ReadAllBytesAsync(elsewhere.Archive));
+            Assert.Equal(ContentHash.Of(folder), again.ContentHash);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(firstArchive)), again.ArchiveSha256);
             Assert.True(File.Exists(Path.Combine(folder, "GeoLedger")), "the apphost is published");
             Assert.True(File.Exists(Path.Combine(folder, "libcoreclr.so")), "the runtime is published with it (self-contained)");
             Assert.Empty(Directory.GetFiles(folder, "*.pdb", SearchOption.AllDirectories));
@@ -40,6 +56,11 @@ public sealed class PublishTests
             temp.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    [Trait("Item", "7")]
+    public void Item07_TheProgramPublishesTheServiceProject() =>
+        Assert.True(File.Exists(Path.Combine(RepositoryRoot(), ServicePublisher.ServiceProject)));
 
     [Fact]
     [Trait("Item", "24")]

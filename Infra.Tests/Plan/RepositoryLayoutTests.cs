@@ -14,8 +14,8 @@ public sealed class RepositoryLayoutTests
     {
         var guide = File.ReadAllText(Path.Combine(Root, "docs", "deploy-azure.md"));
         var loop = guide.Split('\n').Single(l => l.TrimStart().StartsWith("for p in Microsoft.", StringComparison.Ordinal));
-        foreach (var provider in ResourceProviders.Required)
-            Assert.Contains(" " + provider + " ", loop + " ");
+        var registered = loop.Split([' ', ';'], StringSplitOptions.RemoveEmptyEntries).Where(w => w.StartsWith("Microsoft.", StringComparison.Ordinal));
+        Assert.Equal(ResourceProviders.Required, registered);
         Assert.Contains("Microsoft.ContainerInstance", ResourceProviders.Required);
         Assert.Contains("Microsoft.KeyVault", ResourceProviders.Required);
     }

@@ -27,13 +27,16 @@ public static class ServicePublisher
 
     private static readonly DateTimeOffset Epoch = DateTimeOffset.UnixEpoch;
 
-    /// <summary>Publishes <c>Service/Service.csproj</c> of <paramref name="root"/> into <paramref name="folder"/> and packs it.</summary>
+    /// <summary>The service's project, relative to the repository root.</summary>
+    public const string ServiceProject = "Service/Service.csproj";
+
+    /// <summary>Publishes <paramref name="project"/> of <paramref name="root"/> into <paramref name="folder"/> and packs it.</summary>
     /// <param name="root">The repository root.</param>
     /// <param name="folder">The output folder; its sibling <c>.build</c> folder keeps the incremental build.</param>
-    /// <param name="selfContained">False only for tests on machines without the linux-x64 runtime packs; an image needs true.</param>
+    /// <param name="project">The project, relative to <paramref name="root"/> (the tests publish a small one).</param>
     /// <param name="cancel">Stops the publish.</param>
     /// <exception cref="InvalidOperationException">dotnet publish failed; the message holds its output.</exception>
-    public static async Task<PublishedService> PublishAsync(string root, string folder, bool selfContained = true, CancellationToken cancel = default)
+    public static async Task<PublishedService> PublishAsync(string root, string folder, string project = ServiceProject, CancellationToken cancel = default)
     {
         root = Path.GetFullPath(root);
         folder = Path.GetFullPath(folder);
@@ -50,8 +53,8 @@ public static class ServicePublisher
         };
         foreach (var arg in new[]
         {
-            "publish", Path.Combine(root, "Service", "Service.csproj"),
-            "--configuration", "Release", "--runtime", "linux-x64", "--self-contained", selfContained ? "true" : "false",
+            "publish", Path.Combine(root, project),
+            "--configuration", "Release", "--runtime", "linux-x64", "--self-contained", "true",
             "--artifacts-path", build, "--output", folder, "--nologo", "-v:q",
             "-p:Deterministic=true", "-p:ContinuousIntegrationBuild=true", "-p:DebugType=none",
             $"-p:PathMap={root}=/src%2C{build}=/build",
