@@ -44,7 +44,7 @@ public sealed class RepositoryLayoutTests
         string Default(string key) => ((YamlScalarNode)((YamlMappingNode)config[key])["default"]).Value!;
         var defaults = new StackConfig();
 
-        Assert.Equal("eastus", ((YamlScalarNode)config["azure-native:location"]).Value);
+        Assert.Equal("eastus", ((YamlScalarNode)((YamlMappingNode)config["azure-native:location"])["value"]).Value);
         Assert.Equal(StackConfig.DefaultRegions, ((YamlSequenceNode)((YamlMappingNode)config["regions"])["default"]).Children.Select(c => ((YamlScalarNode)c).Value!));
         Assert.Equal("eastus", Default("imageLocation"));
         Assert.Equal(defaults.VmSize, Default("vmSize"));

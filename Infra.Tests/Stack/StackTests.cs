@@ -258,7 +258,7 @@ public sealed class StackTests : IDisposable
             var options = RegionCluster.VmOptions(null, node);
             Assert.True(options.DeleteBeforeReplace);
             Assert.Equal(["storageProfile.imageReference", "osProfile.customData"], options.ReplaceOnChanges);
-            Assert.Equal(node.Id == "eastus-0" ? [] : ["osProfile.customData"], options.IgnoreChanges);
+            Assert.Equal(node.Id == "eastus-0" ? [] : ["osProfile.customData", "securityProfile"], options.IgnoreChanges);
         }
     }
 

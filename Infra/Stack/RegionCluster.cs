@@ -212,7 +212,8 @@ internal sealed class RegionCluster : ComponentResource
         Parent = parent,
         DeleteBeforeReplace = true,
         ReplaceOnChanges = { "storageProfile.imageReference", "osProfile.customData" },
-        IgnoreChanges = node.TakesCurrentImage ? [] : ["osProfile.customData"],
+        // securityProfile too: a VM made before Trusted Launch cannot change it in place.
+        IgnoreChanges = node.TakesCurrentImage ? [] : ["osProfile.customData", "securityProfile"],
     };
 
     private static Network.Inputs.SecurityRuleArgs Rule(NsgRule rule)
