@@ -121,7 +121,7 @@ public sealed class InvalidConfigTests
         Assert.Contains($"at most {ClusterPlan.MaxMembers} members", e.Message);
         var perRegion = Assert.Throws<PlanException>(() => ClusterPlan.Build(TestConfigs.Valid(TestConfigs.FiveRegions, nodesPerRegion: 2)));
         Assert.Equal("nodesPerRegion", perRegion.Setting);
-        Assert.Equal(7, ClusterPlan.Build(TestConfigs.Valid(["eastus", "westus", "centralus", "northeurope", "westeurope", "uksouth", "francecentral"])).Nodes.Count());
+        Assert.Equal(7, ClusterPlan.Build(TestConfigs.Valid(["eastus", "westus", "centralus", "northeurope", "westeurope", "uksouth", "francecentral"]) with { MaxRttMs = 200 }).Nodes.Count());
     }
 
     [Fact]
