@@ -82,6 +82,7 @@ public static class LedgerNode
                 FlushBeforeAcknowledging = !options.TestAcknowledgeBeforeFlush,
                 MajorityCommitRule = !options.TestDotNextCommitRule,
                 FollowerAppendDelay = TimeSpan.FromMilliseconds(options.TestAppendDelayMs),
+                FirstSnapshotAnswerDelay = TimeSpan.FromMilliseconds(options.TestSnapshotAnswerDelayMs),
                 Segments = new SegmentedLogOptions
                 {
                     SimulatePowerLoss = options.TestSimulatePowerLoss,
@@ -242,8 +243,8 @@ public static class LedgerNode
             throw new InvalidOperationException("Ledger:WriteTimeoutMs and Ledger:ReadTimeoutMs must be positive");
         if (options.RaftPort is < 1 or > 65535)
             throw new InvalidOperationException($"Ledger:RaftPort is {options.RaftPort}: use 1 to 65535");
-        if (options.TestApplyDelayMs < 0 || options.TestFollowerApplyDelayMs < 0 || options.TestAppendDelayMs < 0)
-            throw new InvalidOperationException("Ledger:TestApplyDelayMs, Ledger:TestFollowerApplyDelayMs and Ledger:TestAppendDelayMs must not be negative");
+        if (options.TestApplyDelayMs < 0 || options.TestFollowerApplyDelayMs < 0 || options.TestAppendDelayMs < 0 || options.TestSnapshotAnswerDelayMs < 0)
+            throw new InvalidOperationException("Ledger:TestApplyDelayMs, Ledger:TestFollowerApplyDelayMs, Ledger:TestAppendDelayMs and Ledger:TestSnapshotAnswerDelayMs must not be negative");
     }
 
     private static bool IsLoopback(Uri url) =>

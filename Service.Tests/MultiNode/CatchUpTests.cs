@@ -53,6 +53,37 @@ public sealed class CatchUpTests
     }
 
     [Fact]
+    public async Task A_node_whose_answer_to_a_snapshot_install_was_lost_still_catches_up()
+    {
+        // .NEXT's follower refuses a snapshot it already installed, and .NEXT's leader answers a refusal by
+        // sending it again, forever: the log turns that refusal into success (LedgerLog.ReplicateAsync).
+        const string straggler = "node-2";
+        await using var cluster = await TestCluster.StartAsync(3,
+            new Dictionary<string, string> { ["Ledger:SnapshotInterval"] = "100", ["Ledger:SnapshotCatchUpEntries"] = "0" },
+            id => id == straggler ? new Dictionary<string, string> { ["Ledger:TestSnapshotAnswerDelayMs"] = "2500" } : null);
+        await cluster.WithOutputOnFailureAsync(async () =>
+        {
+            var http = cluster.Nodes.Http;
+            var node = cluster.Nodes[straggler];
+            var leader = await cluster.EnsureLeaderIsNotAsync(node);
+            await node.KillAsync();
+            for (var i = 0; i < 250; i++)
+            {
+                using var put = await KvClient.PutAsync(http, leader.PublicUrl, $"k{i}", i.ToString(CultureInfo.InvariantCulture));
+                Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+            }
+
+            await WaitForSnapshotAsync(leader, minIndex: 200);
+            node.Start();
+            await node.WaitReadyAsync(http, TimeSpan.FromSeconds(60));
+            await WaitAppliedEverywhereAsync(cluster);
+            var (status, read, _) = await KvClient.GetAsync(http, node.PublicUrl, "k249", "local");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal("249", read);
+        });
+    }
+
+    [Fact]
     public async Task A_node_20_MB_behind_catches_up_and_its_folder_stays_within_four_times_the_live_data()
     {
         const string straggler = "node-2";

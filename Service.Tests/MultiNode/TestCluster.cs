@@ -59,16 +59,16 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Makes sure <paramref name="avoid"/> is a follower, restarting it (and so the election) while it leads; returns the leader.</summary>
-    public async Task<NodeProcess> EnsureLeaderIsNotAsync(NodeProcess avoid)
+    /// <summary>Makes sure none of <paramref name="avoid"/> leads, restarting the leader (and so the election) while one does; returns the leader.</summary>
+    public async Task<NodeProcess> EnsureLeaderIsNotAsync(params NodeProcess[] avoid)
     {
         var leader = await Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
-        while (leader == avoid)
+        while (avoid.Contains(leader))
         {
-            await avoid.KillAsync();
-            await Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30), Nodes.Nodes.Where(n => n != avoid).ToList());
-            avoid.Start();
-            await avoid.WaitReadyAsync(Nodes.Http, TimeSpan.FromSeconds(60));
+            await leader.KillAsync();
+            await Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30), Nodes.Nodes.Where(n => n != leader).ToList());
+            leader.Start();
+            await leader.WaitReadyAsync(Nodes.Http, TimeSpan.FromSeconds(60));
             leader = await Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
         }
 

@@ -43,6 +43,9 @@ public sealed record LedgerLogOptions
     /// <summary>Test only: a pause before a follower appends what the leader sent, to make it acknowledge last.</summary>
     public TimeSpan FollowerAppendDelay { get; init; }
 
+    /// <summary>Test only: a pause before a follower answers its first snapshot install, so that the leader's request times out.</summary>
+    public TimeSpan FirstSnapshotAnswerDelay { get; init; }
+
     /// <summary>The log's segment files.</summary>
     public SegmentedLogOptions Segments { get; init; } = new();
 }
@@ -91,6 +94,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     private FollowerAppend? lastFollowerAppend;
     private volatile Exception? applyFailure;
     private int stopped;
+    private int snapshotsInstalled;
 
     /// <summary>Opens the log in <c>options.DataDirectory</c>: restores the newest snapshot, then recovers the log after it.</summary>
     /// <exception cref="SnapshotCorruptedException">The newest snapshot is damaged.</exception>
@@ -513,11 +517,15 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
 
         snapshots.DeleteOlderThan(file.Index);
         LogMessages.SnapshotInstalled(logger, Path.GetFileName(file.Path), index, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        if (options.FirstSnapshotAnswerDelay > TimeSpan.Zero && Interlocked.Increment(ref snapshotsInstalled) == 1)
+            await Task.Delay(options.FirstSnapshotAnswerDelay, token).ConfigureAwait(false);
     }
 
     /// <summary>Commits up to the largest index of the current term that a majority of members holds durably.</summary>
     private void TryAdvanceLeaderCommit()
     {
+        if (!options.MajorityCommitRule)
+            return; // tests only: .NEXT's own rule, through CommitAsync
         if (Members?.Invoke() is not { } members)
             return; // not wired to a cluster yet: no member list, no majority
         var majority = tracker.MajorityIndex(members, Self, log.DurableIndex, TermAt);
