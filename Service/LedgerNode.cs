@@ -83,6 +83,10 @@ public static class LedgerNode
                 MajorityCommitRule = !options.TestDotNextCommitRule,
                 FollowerAppendDelay = TimeSpan.FromMilliseconds(options.TestAppendDelayMs),
                 FirstSnapshotAnswerDelay = TimeSpan.FromMilliseconds(options.TestSnapshotAnswerDelayMs),
+                OneEntryPerRequestTo = topology.Config.Members
+                    .Where(m => (options.TestOneEntryPerRequestTo ?? "").Split(',').Contains(m.Id))
+                    .Select(m => ReplicationProbe.MemberKey(m.Raft))
+                    .ToHashSet(),
                 Segments = new SegmentedLogOptions
                 {
                     SimulatePowerLoss = options.TestSimulatePowerLoss,

@@ -31,7 +31,7 @@ public sealed class ClusterApiTests(NodeFixture node) : IClassFixture<NodeFixtur
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         NodeHeaders(response);
         var body = await BodyAsync(response);
-        Assert.Equal(["node", "leader", "term", "commitIndex", "appliedIndex", "members"], body.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["node", "leader", "term", "commitIndex", "appliedIndex", "durableIndex", "members"], body.EnumerateObject().Select(p => p.Name));
         AssertMember(body.GetProperty("node"), "node-0");
         AssertMember(body.GetProperty("leader"), "node-0");
         Assert.Equal(body.GetProperty("node").GetRawText(), body.GetProperty("leader").GetRawText());
@@ -39,9 +39,11 @@ public sealed class ClusterApiTests(NodeFixture node) : IClassFixture<NodeFixtur
         var commit = body.GetProperty("commitIndex").GetInt64();
         Assert.True(commit >= revision, $"the put (index {revision}) is committed; commitIndex is {commit}");
         Assert.Equal(commit, body.GetProperty("appliedIndex").GetInt64());
+        Assert.True(body.GetProperty("durableIndex").GetInt64() >= commit, "a lone member commits only what it flushed");
         var member = Assert.Single(body.GetProperty("members").EnumerateArray());
         AssertMember(member, "node-0");
         Assert.Equal("available", member.GetProperty("status").GetString());
+        Assert.True(member.GetProperty("matchIndex").GetInt64() >= commit, "the leader shows its own flushed index as its match index");
         Assert.Equal(body.GetProperty("node").GetProperty("public").GetString(), member.GetProperty("public").GetString());
     }
 

@@ -61,6 +61,9 @@ public sealed class LedgerOptions
     /// <summary>Test hook: a pause before a follower appends what the leader sent (milliseconds), to make it acknowledge last; 0 in production.</summary>
     public int TestAppendDelayMs { get; set; }
 
+    /// <summary>Test hook: members (ids, comma-separated) a leader sends one entry per AppendEntries, so that they lag behind the others; null in production.</summary>
+    public string? TestOneEntryPerRequestTo { get; set; }
+
     /// <summary>Test hook: a pause before a follower answers its first snapshot install (milliseconds), to lose the answer to the leader's timeout; 0 in production.</summary>
     public int TestSnapshotAnswerDelayMs { get; set; }
 

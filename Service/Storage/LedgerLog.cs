@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using DotNext.IO;
 using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
@@ -43,6 +44,9 @@ public sealed record LedgerLogOptions
     /// <summary>Test only: a pause before a follower appends what the leader sent, to make it acknowledge last.</summary>
     public TimeSpan FollowerAppendDelay { get; init; }
 
+    /// <summary>Test only: members (<see cref="ReplicationProbe.MemberKey"/>) sent one entry per AppendEntries, so that they lag behind the others.</summary>
+    public IReadOnlySet<string> OneEntryPerRequestTo { get; init; } = new HashSet<string>();
+
     /// <summary>Test only: a pause before a follower answers its first snapshot install, so that the leader's request times out.</summary>
     public TimeSpan FirstSnapshotAnswerDelay { get; init; }
 
@@ -78,6 +82,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     private long hintWritten;
     private readonly CommitTracker tracker = new();
     private readonly ConcurrentDictionary<long, object> contexts = new();
+    private readonly ConditionalWeakTable<object, string> replicated = new(); // .NEXT's replication of a member -> the member
     private readonly Lock appendGate = new();
     private readonly Lock commitGate = new();
     private readonly SemaphoreSlim applyGate = new(1, 1);
@@ -292,6 +297,8 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         {
             var stored = new List<StoredEntry>();
             var limit = typeof(TResult) == typeof(Result<ReplicationStatus>) ? options.ReplicationBatchBytes : long.MaxValue;
+            if (options.OneEntryPerRequestTo.Count > 0 && replicated.TryGetValue(reader, out var member) && options.OneEntryPerRequestTo.Contains(member))
+                endIndex = startIndex;
             log.Read(startIndex, endIndex, limit, stored);
             foreach (var entry in stored)
                 list.Add(LogEntryView.Of(entry));
@@ -317,6 +324,8 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
             ReplicationProbe.Stop();
         }
 
+        if (probe.Member is { } sentTo)
+            replicated.AddOrUpdate(reader, sentTo);
         var status = (Result<ReplicationStatus>)(object)result!;
         if (snapshotIndex is { } installed && status.Value.Result == HeartbeatResult.Rejected && status.Term <= ((IPersistentState)this).Term)
         {
