@@ -14,7 +14,7 @@ fi
 dotnet build GeoLedger.slnx -p:GeoLedgerPulumi="$pulumi"
 dotnet test GeoLedger.slnx --no-build -p:GeoLedgerPulumi="$pulumi" "$@"
 
-# The fault suite (README "Reliability"): partitions need root and nftables; the run says what it left out.
+# The fault suite (docs/durability.md): partitions need root and nftables; the run says what it left out.
 faults=(dotnet run --project faults/Faults --no-build -p:GeoLedgerPulumi="$pulumi" --)
 "${faults[@]}" run --seconds "${GEOLEDGER_FAULT_SECONDS:-150}"
 if [ "$(id -u)" = 0 ] && command -v nft >/dev/null; then
