@@ -2,7 +2,9 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GeoLedger.Api;
+using GeoLedger.Auth;
 using GeoLedger.Cluster;
+using GeoLedger.Health;
 using GeoLedger.Ledger;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
@@ -63,7 +65,9 @@ public static class LedgerNode
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new ClusterSecret(options.ClusterSecret));
-        builder.Services.AddSingleton<ApiAuthentication>();
+        builder.Services.AddLedgerAuthentication();
+        builder.Services.AddSingleton<ClientHosts>();
+        builder.Services.AddLedgerHealthChecks();
         builder.Services.AddSingleton<LedgerStore>();
         builder.Services.AddSingleton(sp => new LedgerStateMachine(
             new DirectoryInfo(Path.Combine(dataDirectory, "snapshots")),
@@ -141,7 +145,7 @@ public static class LedgerNode
         var options = app.Services.GetRequiredService<LedgerOptions>();
         OpenWriteAheadLog(app, options.DataDirectory!);
         LogMessages.NodeStarting(app.Logger, topology.Self.Id, topology.Self.Public, topology.Self.Raft, topology.Config.Members.Count, options.DataDirectory!);
-        if (app.Services.GetRequiredService<ApiAuthentication>().IsOff)
+        if (app.Services.GetRequiredService<ApiTokens>().IsOff)
             LogMessages.AuthenticationOff(app.Logger);
     }
 
@@ -174,6 +178,7 @@ public static class LedgerNode
         app.MapKvApi();
         app.MapClusterApi();
         app.MapArticleApi();
+        app.MapLedgerHealthChecks();
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using GeoLedger.Auth;
 using GeoLedger.Cluster;
 using GeoLedger.Ledger;
 using Microsoft.Extensions.Options;
@@ -16,8 +17,8 @@ internal static class ArticleApi
 {
     public static IEndpointRouteBuilder MapArticleApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/{id:int}", GetAsync);
-        routes.MapPut("/{id:int}", PutAsync);
+        routes.MapGet("/{id:int}", GetAsync).RequireAuthorization(AccessPolicies.Read);
+        routes.MapPut("/{id:int}", PutAsync).RequireAuthorization(AccessPolicies.Write);
         return routes;
     }
 

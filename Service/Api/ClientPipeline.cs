@@ -1,33 +1,41 @@
+using GeoLedger.Auth;
 using GeoLedger.Cluster;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace GeoLedger.Api;
 
-/// <summary>Middleware every client request passes: node headers, Raft kept off this port, authentication, bad-request mapping.</summary>
+/// <summary>
+/// Middleware every client request passes, in order: the Host check, the node headers, bad-request mapping,
+/// routing, authentication and authorization. Endpoints come after it.
+/// </summary>
 internal static class ClientPipeline
 {
-    /// <summary>Adds the client port's middleware in order.</summary>
-    public static IApplicationBuilder UseClientPipeline(this IApplicationBuilder app)
+    /// <summary>Adds the client port's middleware in order; call it on the application itself, so routing and auth run here and nowhere earlier.</summary>
+    public static WebApplication UseClientPipeline(this WebApplication app)
     {
-        var view = app.ApplicationServices.GetRequiredService<ClusterView>();
-        var auth = app.ApplicationServices.GetRequiredService<ApiAuthentication>();
-        return app.Use(async (context, next) =>
+        var view = app.Services.GetRequiredService<ClusterView>();
+        var hosts = app.Services.GetRequiredService<ClientHosts>();
+        app.Use(async (context, next) =>
         {
+            if (!hosts.Allows(context.Request.Host))
+            {
+                // Before the node headers: a page that re-pointed its name at this node learns nothing about the cluster.
+                await Problems.BadRequest("Host not allowed: address this node by a loopback address or a member's public URL, or name the host in Ledger:AllowedHosts",
+                    "This node has no tokens, so it answers only requests addressed to loopback or to its members' public hosts.").ExecuteAsync(context);
+                return;
+            }
+
             context.Response.OnStarting(() =>
             {
                 context.Response.Headers["X-GeoLedger-Node"] = view.Self.Id;
-                context.Response.Headers["X-GeoLedger-Leader"] = view.Leader?.Id ?? "none";
+                // The leader is cluster state: only for requests that may read it, and never on a 401.
+                if (context.Response.StatusCode != StatusCodes.Status401Unauthorized && AccessPolicies.CanRead(context))
+                    context.Response.Headers["X-GeoLedger-Leader"] = view.Leader?.Id ?? "none";
                 return Task.CompletedTask;
             });
 
             try
             {
-                if (auth.Check(context) is { } denied)
-                {
-                    await denied.ExecuteAsync(context);
-                    return;
-                }
-
                 await next(context);
             }
             catch (BadHttpRequestException e) when (!context.Response.HasStarted)
@@ -37,6 +45,10 @@ internal static class ClientPipeline
                 await TypedResults.Problem(e.Message, statusCode: e.StatusCode, title: "Bad request: fix the request").ExecuteAsync(context);
             }
         });
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
     }
 
     /// <summary>True when the request arrived on the Raft port.</summary>

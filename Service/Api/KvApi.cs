@@ -1,3 +1,4 @@
+using GeoLedger.Auth;
 using GeoLedger.Ledger;
 using Microsoft.Extensions.Options;
 
@@ -13,10 +14,10 @@ internal static class KvApi
     public static IEndpointRouteBuilder MapKvApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/kv");
-        group.MapGet("", ListAsync);
-        group.MapGet("{**key}", GetAsync);
-        group.MapPut("{**key}", PutAsync);
-        group.MapDelete("{**key}", DeleteAsync);
+        group.MapGet("", ListAsync).RequireAuthorization(AccessPolicies.Read);
+        group.MapGet("{**key}", GetAsync).RequireAuthorization(AccessPolicies.Read);
+        group.MapPut("{**key}", PutAsync).RequireAuthorization(AccessPolicies.Write);
+        group.MapDelete("{**key}", DeleteAsync).RequireAuthorization(AccessPolicies.Write);
         return routes;
     }
 
