@@ -1,6 +1,7 @@
 using GeoLedger.Api;
 using GeoLedger.Auth;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace GeoLedger.Health;
@@ -12,6 +13,9 @@ namespace GeoLedger.Health;
 /// </summary>
 internal static class HealthEndpoints
 {
+    // MapHealthChecks answers every method; the probes are GETs, and anything else gets 405 like every other route.
+    private static readonly HttpMethodMetadata GetOnly = new([HttpMethods.Get]);
+
     /// <summary>Registers the readiness check.</summary>
     public static IServiceCollection AddLedgerHealthChecks(this IServiceCollection services)
     {
@@ -26,12 +30,12 @@ internal static class HealthEndpoints
         {
             Predicate = _ => false, // alive means the process answers: no check runs
             ResponseWriter = (context, _) => TypedResults.Ok(new { status = "alive" }).ExecuteAsync(context),
-        }).AllowAnonymous();
+        }).AllowAnonymous().WithMetadata(GetOnly);
         routes.MapHealthChecks("/readyz", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(LedgerReadinessCheck.Tag),
             ResponseWriter = WriteReadinessAsync,
-        }).AllowAnonymous();
+        }).AllowAnonymous().WithMetadata(GetOnly);
         return routes;
     }
 
