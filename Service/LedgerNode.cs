@@ -6,6 +6,8 @@ using GeoLedger.Auth;
 using GeoLedger.Cluster;
 using GeoLedger.Health;
 using GeoLedger.Ledger;
+using GeoLedger.OpenApi;
+using GeoLedger.Telemetry;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
@@ -68,6 +70,7 @@ public static class LedgerNode
         builder.Services.AddLedgerAuthentication();
         builder.Services.AddSingleton<ClientHosts>();
         builder.Services.AddLedgerHealthChecks();
+        builder.Services.AddLedgerOpenApi();
         builder.Services.AddSingleton<LedgerStore>();
         builder.Services.AddSingleton(sp => new LedgerStateMachine(
             new DirectoryInfo(Path.Combine(dataDirectory, "snapshots")),
@@ -105,7 +108,7 @@ public static class LedgerNode
         {
             // A vote must fail well inside the candidate timeout (the election timeout) for a frozen member not to stall elections.
             var lowerElectionTimeout = TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<HttpClusterMemberConfiguration>>().Value.LowerElectionTimeout);
-            return new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3);
+            return new RaftTrafficObserver(new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3), topology.Config, sp.GetRequiredService<LedgerMetrics>());
         });
 
         builder.Services.AddSingleton(sp =>
@@ -126,6 +129,7 @@ public static class LedgerNode
                 kestrel.Listen(endpoint.Address, endpoint.Port, listen => { if (endpoint.Https) listen.UseHttps(); });
             kestrel.Listen(topology.Raft.Address, topology.Raft.Port);
         });
+        builder.AddLedgerTelemetry();
         return builder;
     }
 
@@ -179,6 +183,8 @@ public static class LedgerNode
         app.MapClusterApi();
         app.MapArticleApi();
         app.MapLedgerHealthChecks();
+        app.UseLedgerTelemetry();
+        app.MapLedgerOpenApi();
         return app;
     }
 

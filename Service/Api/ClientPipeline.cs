@@ -1,5 +1,6 @@
 using GeoLedger.Auth;
 using GeoLedger.Cluster;
+using GeoLedger.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace GeoLedger.Api;
@@ -15,10 +16,12 @@ internal static class ClientPipeline
     {
         var view = app.Services.GetRequiredService<ClusterView>();
         var hosts = app.Services.GetRequiredService<ClientHosts>();
+        var metrics = app.Services.GetRequiredService<LedgerMetrics>();
         app.Use(async (context, next) =>
         {
             if (!hosts.Allows(context.Request.Host))
             {
+                metrics.RequestRejected("host");
                 // Before the node headers: a page that re-pointed its name at this node learns nothing about the cluster.
                 await Problems.BadRequest("Host not allowed: address this node by a loopback address or a member's public URL, or name the host in Ledger:AllowedHosts",
                     "This node has no tokens, so it answers only requests addressed to loopback or to its members' public hosts.").ExecuteAsync(context);
@@ -45,6 +48,8 @@ internal static class ClientPipeline
                 await TypedResults.Problem(e.Message, statusCode: e.StatusCode, title: "Bad request: fix the request").ExecuteAsync(context);
             }
         });
+        if (TelemetrySetup.MetricsOn(app.Services))
+            app.UseMiddleware<RequestMetrics>();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GeoLedger.Auth;
 using GeoLedger.Cluster;
+using GeoLedger.OpenApi;
 
 namespace GeoLedger.Api;
 
@@ -9,7 +10,7 @@ internal static class ClusterApi
 {
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/v1/cluster", GetCluster).RequireAuthorization(AccessPolicies.Read);
+        routes.MapGet("/v1/cluster", GetCluster).RequireAuthorization(AccessPolicies.Read).DescribeCluster();
         return routes;
     }
 

@@ -1,5 +1,6 @@
 using GeoLedger.Cluster;
 using GeoLedger.Ledger;
+using GeoLedger.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace GeoLedger.Api;
@@ -14,6 +15,7 @@ internal sealed class ReadGate(ReadIndex readIndex, IOptions<LedgerOptions> opti
     {
         if (consistency == Consistency.Local)
             return null;
+        using var span = LedgerTracing.Source.StartActivity(LedgerTracing.ReadIndex);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(timeout);
         try
