@@ -7,6 +7,7 @@ using GeoLedger.Cluster;
 using GeoLedger.Health;
 using GeoLedger.Ledger;
 using GeoLedger.OpenApi;
+using GeoLedger.StatusPage;
 using GeoLedger.Telemetry;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
@@ -71,6 +72,7 @@ public static class LedgerNode
         builder.Services.AddSingleton<ClientHosts>();
         builder.Services.AddLedgerHealthChecks();
         builder.Services.AddLedgerOpenApi();
+        builder.Services.AddStatusPage(topology);
         builder.Services.AddSingleton<LedgerStore>();
         builder.Services.AddSingleton(sp => new LedgerStateMachine(
             new DirectoryInfo(Path.Combine(dataDirectory, "snapshots")),

@@ -1,5 +1,6 @@
 using GeoLedger.Auth;
 using GeoLedger.Cluster;
+using GeoLedger.StatusPage;
 using GeoLedger.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -7,7 +8,7 @@ namespace GeoLedger.Api;
 
 /// <summary>
 /// Middleware every client request passes, in order: the Host check, the node headers, bad-request mapping,
-/// routing, authentication and authorization. Endpoints come after it.
+/// request metrics, the status page's files and CORS, routing, authentication and authorization. Endpoints come after it.
 /// </summary>
 internal static class ClientPipeline
 {
@@ -50,6 +51,7 @@ internal static class ClientPipeline
         });
         if (TelemetrySetup.MetricsOn(app.Services))
             app.UseMiddleware<RequestMetrics>();
+        app.UseStatusPage();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
