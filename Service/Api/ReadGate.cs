@@ -26,6 +26,7 @@ internal sealed class ReadGate(ReadIndex readIndex, IOptions<LedgerOptions> opti
         // A failed barrier changed nothing, so whatever the cause the answer is 503 (safe to retry).
         catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
         {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "no read index");
             return Problems.Unavailable(context, "Linearizable read not possible now: retry, or use ?consistency=local",
                 "This node could not confirm the leader's commit index in time (no leader, or a majority unreachable).");
         }

@@ -31,7 +31,10 @@ public static class StatusPageSetup
     public static IApplicationBuilder UseStatusPage(this IApplicationBuilder app)
     {
         // From the build output, not the content root: LocalCluster and the tests run the node from bin/.
-        var files = new PhysicalFileProvider(System.IO.Path.Combine(AppContext.BaseDirectory, "wwwroot", "ui"));
+        var folder = System.IO.Path.Combine(AppContext.BaseDirectory, "wwwroot", "ui");
+        if (!Directory.Exists(folder))
+            return app.UseCors(CorsPolicy); // a build without the page's files: /ui is a 404, the API works
+        var files = new PhysicalFileProvider(folder);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = Path });
         app.UseStaticFiles(new StaticFileOptions
         {
