@@ -68,7 +68,7 @@ public static class LedgerNode
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new ClusterSecret(options.ClusterSecret));
-        builder.Services.AddLedgerAuthentication();
+        builder.Services.AddLedgerAuthentication(new ApiTokens(options));
         builder.Services.AddSingleton<ClientHosts>();
         builder.Services.AddLedgerHealthChecks();
         builder.Services.AddLedgerOpenApi();

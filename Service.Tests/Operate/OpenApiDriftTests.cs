@@ -171,6 +171,18 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
     }
 
     [Fact]
+    public async Task The_reference_page_and_its_script_are_served_without_a_token()
+    {
+        using var page = await node.Client.GetAsync("/scalar/");
+        using var script = await node.Client.GetAsync("/scalar/scalar.js");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("scalar.js", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Every_route_the_node_serves_is_documented()
     {
         var contract = await ContractAsync();

@@ -18,6 +18,7 @@ internal static class ClientPipeline
         var view = app.Services.GetRequiredService<ClusterView>();
         var hosts = app.Services.GetRequiredService<ClientHosts>();
         var metrics = app.Services.GetRequiredService<LedgerMetrics>();
+        var tokens = app.Services.GetRequiredService<ApiTokens>();
         app.Use(async (context, next) =>
         {
             if (!hosts.Allows(context.Request.Host))
@@ -25,7 +26,7 @@ internal static class ClientPipeline
                 metrics.RequestRejected("host");
                 // Before the node headers: a page that re-pointed its name at this node learns nothing about the cluster.
                 await Problems.BadRequest("Host not allowed: address this node by a loopback address or a member's public URL, or name the host in Ledger:AllowedHosts",
-                    "This node has no tokens, so it answers only requests addressed to loopback or to its members' public hosts.").ExecuteAsync(context);
+                    "This node answers only requests addressed to loopback, to its members' public hosts or to a host named in Ledger:AllowedHosts.").ExecuteAsync(context);
                 return;
             }
 
@@ -33,7 +34,7 @@ internal static class ClientPipeline
             {
                 context.Response.Headers["X-GeoLedger-Node"] = view.Self.Id;
                 // The leader is cluster state: only for requests that may read it, and never on a 401.
-                if (context.Response.StatusCode != StatusCodes.Status401Unauthorized && AccessPolicies.CanRead(context))
+                if (context.Response.StatusCode != StatusCodes.Status401Unauthorized && AccessPolicies.Allows(tokens, context.User, Access.Read))
                     context.Response.Headers["X-GeoLedger-Leader"] = view.Leader?.Id ?? "none";
                 return Task.CompletedTask;
             });
@@ -53,7 +54,8 @@ internal static class ClientPipeline
             app.UseMiddleware<RequestMetrics>();
         app.UseStatusPage();
         app.UseRouting();
-        app.UseAuthentication();
+        if (!tokens.IsOff)
+            app.UseAuthentication();
         app.UseAuthorization();
         return app;
     }

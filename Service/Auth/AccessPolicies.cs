@@ -19,14 +19,21 @@ public static class AccessPolicies
     /// <summary>Membership changes: an admin token.</summary>
     public const string Admin = "admin";
 
-    /// <summary>Registers the bearer scheme, the policies and the 401/403 problem answers.</summary>
-    public static IServiceCollection AddLedgerAuthentication(this IServiceCollection services)
+    /// <summary>
+    /// Registers the policies and the 401/403 problem answers, and the bearer scheme when there are tokens (without
+    /// any, every policy allows everything and requests skip authentication altogether).
+    /// </summary>
+    public static IServiceCollection AddLedgerAuthentication(this IServiceCollection services, ApiTokens tokens)
     {
-        services.AddSingleton<ApiTokens>();
-        // A refused request is answered, not logged: the handler's line per challenge would let anyone fill the log.
-        services.Configure<LoggerFilterOptions>(o => o.AddFilter(typeof(BearerTokenHandler).FullName, LogLevel.Warning));
-        services.AddAuthentication(BearerTokenHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        services.AddSingleton(tokens);
+        if (!tokens.IsOff)
+        {
+            // A refused request is answered, not logged: the handler's line per challenge would let anyone fill the log.
+            services.Configure<LoggerFilterOptions>(o => o.AddFilter(typeof(BearerTokenHandler).FullName, LogLevel.Warning));
+            services.AddAuthentication(BearerTokenHandler.SchemeName)
+                .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        }
+
         services.AddSingleton<IAuthorizationHandler, AccessRequirementHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         services.AddAuthorizationBuilder()

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using GeoLedger.Cluster;
 
@@ -15,7 +16,11 @@ public sealed class ClientHosts
     /// <summary>The setting naming extra hosts (a list).</summary>
     public const string Setting = "Ledger:AllowedHosts";
 
+    /// <summary>Distinct Host values whose verdict is kept: a node sees a handful; hostile input cannot grow it past this.</summary>
+    private const int MaxRemembered = 64;
+
     private readonly HashSet<string> named = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> verdicts = new(StringComparer.OrdinalIgnoreCase);
     private readonly bool enforced;
 
     /// <summary>Reads <see cref="Setting"/> and the members' public hosts.</summary>
@@ -34,6 +39,17 @@ public sealed class ClientHosts
     {
         if (!enforced)
             return true;
+        var raw = host.Value ?? "";
+        if (verdicts.TryGetValue(raw, out var known))
+            return known;
+        var allowed = Decide(host);
+        if (verdicts.Count < MaxRemembered)
+            verdicts.TryAdd(raw, allowed);
+        return allowed;
+    }
+
+    private bool Decide(HostString host)
+    {
         var name = host.Host.Trim('[', ']');
         return name.Equals("localhost", StringComparison.OrdinalIgnoreCase)
             || (IPAddress.TryParse(name, out var ip) && IPAddress.IsLoopback(ip))

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using GeoLedger.Auth;
 using GeoLedger.Cluster;
 using OpenTelemetry;
@@ -38,6 +38,12 @@ public static class TelemetrySetup
         {
             telemetry.WithMetrics(metrics =>
             {
+                // Only this host's meters: a process hosting several nodes (the in-process tests) must not mix them.
+                ((IDeferredMeterProviderBuilder)metrics).Configure((sp, builder) =>
+                {
+                    var own = sp.GetRequiredService<IMeterFactory>();
+                    builder.AddView(instrument => instrument.Meter.Scope is IMeterFactory scope && scope != own ? MetricStreamConfiguration.Drop : null);
+                });
                 metrics.AddMeter(LedgerMetrics.MeterName)
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
