@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using GeoLedger.Telemetry;
 using GeoLedger.Tests.Api;
+using GeoLedger.Tests.MultiNode;
 
 namespace GeoLedger.Tests.Operate;
 
@@ -9,6 +10,7 @@ namespace GeoLedger.Tests.Operate;
 public sealed class QuietNodeFixture() : NodeFixture(new() { ["Telemetry:Metrics"] = "false" });
 
 /// <summary><c>/metrics</c> behind the read token, switched off by <c>Telemetry:Metrics</c>, and no span without tracing.</summary>
+[Collection(MultiNodeCollection.Name)] // its no-span check must not overlap the OTLP test, which turns tracing on in this process
 public sealed class MetricsEndpointTests(ReadAuthNodeFixture readAuth, QuietNodeFixture quiet, NodeFixture open)
     : IClassFixture<ReadAuthNodeFixture>, IClassFixture<QuietNodeFixture>, IClassFixture<NodeFixture>
 {
