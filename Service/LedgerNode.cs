@@ -9,6 +9,7 @@ using GeoLedger.Ledger;
 using GeoLedger.OpenApi;
 using GeoLedger.StatusPage;
 using GeoLedger.Telemetry;
+using GeoLedger.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
@@ -124,11 +125,19 @@ public static class LedgerNode
         builder.Services.AddSingleton<ReadGate>();
         builder.Services.AddProblemDetails();
 
+        // https from a reloaded PEM file (ACME) when Ledger:TlsCertificateFile is set.
+        var certificates = CertificateReloader.FromSetting(options.TlsCertificateFile);
+        if (certificates is not null)
+        {
+            builder.Services.AddSingleton(certificates);
+            builder.Services.AddHostedService<CertificateReloadService>();
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             foreach (var endpoint in topology.Client)
-                kestrel.Listen(endpoint.Address, endpoint.Port, listen => { if (endpoint.Https) listen.UseHttps(); });
+                kestrel.Listen(endpoint.Address, endpoint.Port, listen => { if (endpoint.Https) listen.UseLedgerHttps(certificates); });
             kestrel.Listen(topology.Raft.Address, topology.Raft.Port);
         });
         builder.AddLedgerTelemetry();
