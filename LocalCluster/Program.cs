@@ -30,7 +30,7 @@ for (var i = 0; i < args.Length; i++)
         default:
             Console.Error.WriteLine("""
                 usage: dotnet run --project LocalCluster -- [--nodes 3] [--port 5081] [--data .data/local-cluster] [--set Key=Value]...
-                  --nodes  number of nodes, 1-3 (default 3; the service refuses larger clusters for now, see README)
+                  --nodes  number of nodes, 1-3 (default 3; the service refuses larger clusters for now, see docs/durability.md)
                   --port   first client port; node i uses port+i for clients and port+2000+i for Raft (default 5081)
                   --data   folder for the nodes' data, kept between runs (default .data/local-cluster in the repository)
                   --set    a setting passed to every node, e.g. --set Ledger:SnapshotInterval=1000

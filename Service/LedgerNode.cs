@@ -2,8 +2,13 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GeoLedger.Api;
+using GeoLedger.Auth;
 using GeoLedger.Cluster;
+using GeoLedger.Health;
 using GeoLedger.Ledger;
+using GeoLedger.OpenApi;
+using GeoLedger.StatusPage;
+using GeoLedger.Telemetry;
 using GeoLedger.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
@@ -64,7 +69,11 @@ public static class LedgerNode
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new ClusterSecret(options.ClusterSecret));
-        builder.Services.AddSingleton<ApiAuthentication>();
+        builder.Services.AddLedgerAuthentication(new ApiTokens(options));
+        builder.Services.AddSingleton<ClientHosts>();
+        builder.Services.AddLedgerHealthChecks();
+        builder.Services.AddLedgerOpenApi();
+        builder.Services.AddStatusPage(topology);
         builder.Services.AddSingleton<LedgerStore>();
         builder.Services.AddSingleton(sp => new LedgerStateMachine(
             new DirectoryInfo(Path.Combine(dataDirectory, "snapshots")),
@@ -102,7 +111,7 @@ public static class LedgerNode
         {
             // A vote must fail well inside the candidate timeout (the election timeout) for a frozen member not to stall elections.
             var lowerElectionTimeout = TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<HttpClusterMemberConfiguration>>().Value.LowerElectionTimeout);
-            return new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3);
+            return new RaftTrafficObserver(new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3), topology.Config, sp.GetRequiredService<LedgerMetrics>());
         });
 
         builder.Services.AddSingleton(sp =>
@@ -131,6 +140,7 @@ public static class LedgerNode
                 kestrel.Listen(endpoint.Address, endpoint.Port, listen => { if (endpoint.Https) listen.UseLedgerHttps(certificates); });
             kestrel.Listen(topology.Raft.Address, topology.Raft.Port);
         });
+        builder.AddLedgerTelemetry();
         return builder;
     }
 
@@ -150,7 +160,7 @@ public static class LedgerNode
         var options = app.Services.GetRequiredService<LedgerOptions>();
         OpenWriteAheadLog(app, options.DataDirectory!);
         LogMessages.NodeStarting(app.Logger, topology.Self.Id, topology.Self.Public, topology.Self.Raft, topology.Config.Members.Count, options.DataDirectory!);
-        if (app.Services.GetRequiredService<ApiAuthentication>().IsOff)
+        if (app.Services.GetRequiredService<ApiTokens>().IsOff)
             LogMessages.AuthenticationOff(app.Logger);
     }
 
@@ -183,6 +193,9 @@ public static class LedgerNode
         app.MapKvApi();
         app.MapClusterApi();
         app.MapArticleApi();
+        app.MapLedgerHealthChecks();
+        app.UseLedgerTelemetry();
+        app.MapLedgerOpenApi();
         return app;
     }
 

@@ -366,7 +366,7 @@ public sealed partial record ClusterPlan
             throw new PlanException("nodesPerRegion", $"{heavy.Key} holds {heavy.Value} of {total} nodes: a region with half the nodes or more takes the majority down with it; spread the nodes");
         if (total > MaxMembers)
             throw new PlanException(config.Regions.Count > MaxMembers ? "regions" : "nodesPerRegion",
-                $"{total} nodes in {regions.Count} regions: the service refuses a member list longer than {MaxMembers} (.NEXT 6.12's commit rule is unsafe with more; README, durability), so the nodes would never start");
+                $"{total} nodes in {regions.Count} regions: the service refuses a member list longer than {MaxMembers} (.NEXT 6.12's commit rule is unsafe with more; docs/durability.md), so the nodes would never start");
         return counts;
     }
 

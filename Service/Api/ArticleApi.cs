@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using GeoLedger.Auth;
 using GeoLedger.Cluster;
 using GeoLedger.Ledger;
+using GeoLedger.OpenApi;
 using Microsoft.Extensions.Options;
 
 namespace GeoLedger.Api;
@@ -16,8 +18,8 @@ internal static class ArticleApi
 {
     public static IEndpointRouteBuilder MapArticleApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/{id:int}", GetAsync);
-        routes.MapPut("/{id:int}", PutAsync);
+        routes.MapGet("/{id:int}", GetAsync).RequireAuthorization(AccessPolicies.Read).DescribeArticleGet();
+        routes.MapPut("/{id:int}", PutAsync).RequireAuthorization(AccessPolicies.Write).DescribeArticlePut();
         return routes;
     }
 

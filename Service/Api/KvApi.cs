@@ -1,4 +1,7 @@
+using GeoLedger.Auth;
 using GeoLedger.Ledger;
+using GeoLedger.OpenApi;
+using GeoLedger.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace GeoLedger.Api;
@@ -13,10 +16,10 @@ internal static class KvApi
     public static IEndpointRouteBuilder MapKvApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/kv");
-        group.MapGet("", ListAsync);
-        group.MapGet("{**key}", GetAsync);
-        group.MapPut("{**key}", PutAsync);
-        group.MapDelete("{**key}", DeleteAsync);
+        group.MapGet("", ListAsync).RequireAuthorization(AccessPolicies.Read).DescribeListKeys();
+        group.MapGet("{**key}", GetAsync).RequireAuthorization(AccessPolicies.Read).DescribeGetKey();
+        group.MapPut("{**key}", PutAsync).RequireAuthorization(AccessPolicies.Write).DescribePutKey();
+        group.MapDelete("{**key}", DeleteAsync).RequireAuthorization(AccessPolicies.Write).DescribeDeleteKey();
         return routes;
     }
 
@@ -104,7 +107,7 @@ internal static class KvApi
     /// <summary>Runs a write and maps its outcome onto HTTP: 2xx, 404, 412, 307, 503 or 504.</summary>
     public static async Task<IResult> WriteAsync(HttpContext context, LedgerWriter writer, LedgerCommand command, Func<ApplyResult, IResult> success)
     {
-        var outcome = await writer.WriteAsync(command, context.RequestAborted);
+        var outcome = await writer.WriteObservedAsync(command, context);
         return outcome switch
         {
             WriteOutcome.NotLeader notLeader => Problems.RedirectToLeader(context, notLeader.Leader),

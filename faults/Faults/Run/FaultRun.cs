@@ -31,7 +31,7 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
         var historyPath = Path.Combine(options.OutputDirectory, $"{runName}-history.json");
         var root = Path.Combine(Path.GetTempPath(), "geoledger-faults-data", runName + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)));
         if (!options.MajorityCrash && !options.Sabotage)
-            Say("majority crashes left out (--majority-crash adds them): .NEXT 6.12 followers acknowledge appends before flushing them, so one can lose the last acknowledged writes (README)");
+            Say("majority crashes left out (--majority-crash adds them): .NEXT 6.12 followers acknowledge appends before flushing them, so one can lose the last acknowledged writes (docs/durability.md)");
         Say($"fault run: seed {options.Seed}, {options.Nodes} nodes, {options.Clients} clients, {options.Keys} keys, {options.Seconds} s{(options.Sabotage ? ", SABOTAGE (stale reads recorded as linearizable)" : "")}");
 
         NetworkLab? lab = null;
