@@ -50,7 +50,7 @@ public static class LedgerNode
                 $"the node config lists {topology.Config.Members.Count} members; GeoLedger refuses more than {MaxMembers}. .NEXT 6.12's leader commits the median " +
                 "of the first replication replies to arrive, which with 4 or more members can commit an entry that only a minority holds " +
                 "(the fault suite lost an acknowledged write on 5 nodes this way). Use 1 to 3 members until that is fixed.");
-        if (string.IsNullOrEmpty(options.ClusterSecret) && topology.Config.Members.Any(m => !IsLoopback(m.Raft)))
+        if (string.IsNullOrEmpty(options.ClusterSecret) && topology.Config.Members.Any(m => NodeTopology.LoopbackAddress(m.Raft) is null))
             throw new InvalidOperationException("Ledger:ClusterSecret is required: some member's Raft endpoint is not on loopback, and Raft must not be open to anyone who can reach the port");
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory ?? Path.Combine(builder.Environment.ContentRootPath, ".data", self.Id));
@@ -207,7 +207,4 @@ public static class LedgerNode
         if (options.TestApplyDelayMs < 0 || options.TestFollowerApplyDelayMs < 0)
             throw new InvalidOperationException("Ledger:TestApplyDelayMs and Ledger:TestFollowerApplyDelayMs must not be negative");
     }
-
-    private static bool IsLoopback(Uri url) =>
-        url.IsLoopback || (System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 }
