@@ -43,6 +43,7 @@ public static class LedgerNode
     {
         var options = builder.Configuration.GetSection("Ledger").Get<LedgerOptions>() ?? new LedgerOptions();
         Validate(options);
+        var caps = builder.AddNodeLimits();
         var topology = NodeTopology.Resolve(builder.Configuration, options);
         var self = topology.Self;
         if (topology.Config.Members.Count > MaxMembers)
@@ -119,8 +120,16 @@ public static class LedgerNode
         {
             kestrel.AddServerHeader = false;
             foreach (var endpoint in topology.Client)
-                kestrel.Listen(endpoint.Address, endpoint.Port, listen => { if (endpoint.Https) listen.UseHttps(); });
-            kestrel.Listen(topology.Raft.Address, topology.Raft.Port);
+            {
+                kestrel.Listen(endpoint.Address, endpoint.Port, listen =>
+                {
+                    caps.Client.Guard(listen); // before TLS: an evicted connection costs no handshake
+                    if (endpoint.Https)
+                        listen.UseHttps();
+                });
+            }
+
+            kestrel.Listen(topology.Raft.Address, topology.Raft.Port, caps.Raft.Guard); // its own cap: clients never take Raft's connections
         });
         return builder;
     }
@@ -154,6 +163,7 @@ public static class LedgerNode
         var raftPort = app.Services.GetRequiredService<NodeTopology>().Raft.Port;
         var view = app.Services.GetRequiredService<ClusterView>();
         view.Raft.LeaderChanged += (_, leader) => LogMessages.LeaderChanged(app.Logger, view.Leader?.Id ?? (leader is null ? "none" : "unknown"));
+        app.UseConnectionCaps();
 
         app.MapWhen(context => ClientPipeline.IsRaftPort(context, raftPort), raft =>
         {
@@ -171,6 +181,7 @@ public static class LedgerNode
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseClientPipeline();
+        app.UseAdmissionControl();
         app.MapKvApi();
         app.MapClusterApi();
         app.MapArticleApi();

@@ -18,6 +18,9 @@ internal static class RequestReader
     /// <summary>Deepest JSON nesting accepted in a body.</summary>
     public const int MaxJsonDepth = 64;
 
+    /// <summary>The largest body read for a value of at most <paramref name="maxValueBytes"/>: room for the JSON around it and escapes.</summary>
+    public static long MaxBodyBytes(int maxValueBytes) => maxValueBytes + 64L * 1024;
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
@@ -163,7 +166,7 @@ internal static class RequestReader
         if (mediaType.Charset.HasValue && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
             return (null, Problems.UnsupportedMediaType($"Charset '{mediaType.Charset}' is not supported; JSON bodies are UTF-8."));
 
-        var limit = maxValueBytes + 64 * 1024;
+        var limit = (int)MaxBodyBytes(maxValueBytes);
         if (request.ContentLength > limit)
             return (null, Problems.TooLarge("Body too large: send a smaller value", $"The body is {request.ContentLength} bytes; values may be at most {maxValueBytes} bytes."));
 
