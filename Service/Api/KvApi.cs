@@ -80,7 +80,7 @@ internal static class KvApi
         if (prefix.Length > 0 && !RequestReader.ValidateKey(prefix, out error))
             return error!;
         var after = query["after"].FirstOrDefault();
-        if (after is not null && !RequestReader.ValidateKey(after, out error))
+        if (after is not null && !RequestReader.ValidateKey(after, requireNfc: false, out error))
             return error!;
         var limit = DefaultListLimit;
         if (query["limit"].FirstOrDefault() is { } limitText && (!int.TryParse(limitText, out limit) || limit < 1 || limit > MaxListLimit))
