@@ -56,7 +56,6 @@ public static class LedgerNode
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory ?? Path.Combine(builder.Environment.ContentRootPath, ".data", self.Id));
         options.DataDirectory = dataDirectory;
-        Directory.CreateDirectory(dataDirectory);
         var dataLock = DataDirectoryLock.Acquire(dataDirectory);
 
         builder.Services.AddSingleton(_ => dataLock); // a factory, so that the container disposes it with the node
