@@ -19,18 +19,18 @@ public static class NodeBinary
             .FirstOrDefault(a => a.Key == "BuildConfiguration")?.Value ?? "Debug";
         var root = RepositoryRoot();
         var dll = Path.Combine(root, "Service", "bin", configuration, "net10.0", "GeoLedger.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"The node is not built: '{dll}' is missing. Run 'dotnet build GeoLedger.slnx -c {configuration}' first.");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"The node is not built: '{dll}' is missing. Run 'dotnet build solution/GeoLedger.slnx -c {configuration}' first.");
     }
 
-    /// <summary>The repository root: the first folder above this assembly holding <c>GeoLedger.slnx</c>.</summary>
+    /// <summary>The repository root: the first folder above this assembly holding <c>solution/GeoLedger.slnx</c>.</summary>
     public static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "GeoLedger.slnx")))
+            if (File.Exists(Path.Combine(dir.FullName, "solution", "GeoLedger.slnx")))
                 return dir.FullName;
         }
 
-        throw new DirectoryNotFoundException($"No GeoLedger.slnx above '{AppContext.BaseDirectory}': run from inside the repository");
+        throw new DirectoryNotFoundException($"No solution/GeoLedger.slnx above '{AppContext.BaseDirectory}': run from inside the repository");
     }
 }

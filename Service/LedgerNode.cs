@@ -4,6 +4,7 @@ using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GeoLedger.Api;
 using GeoLedger.Cluster;
 using GeoLedger.Ledger;
+using GeoLedger.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
@@ -115,6 +116,14 @@ public static class LedgerNode
         builder.Services.AddSingleton<ReadGate>();
         builder.Services.AddProblemDetails();
 
+        // https from a reloaded PEM file (ACME) when Ledger:TlsCertificateFile is set.
+        var certificates = CertificateReloader.FromSetting(options.TlsCertificateFile);
+        if (certificates is not null)
+        {
+            builder.Services.AddSingleton(certificates);
+            builder.Services.AddHostedService<CertificateReloadService>();
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -124,7 +133,7 @@ public static class LedgerNode
                 {
                     caps.Client.Guard(listen); // before TLS: an evicted connection costs no handshake
                     if (endpoint.Https)
-                        listen.UseHttps();
+                        listen.UseLedgerHttps(certificates);
                 });
             }
 

@@ -7,7 +7,7 @@ namespace GeoLedger.Infra.Tests.Plan;
 
 public sealed class ClusterPlanTests
 {
-    public static TheoryData<int, int> Shapes => new() { { 3, 1 }, { 3, 2 }, { 5, 1 }, { 5, 2 } };
+    public static TheoryData<int, int> Shapes => TestConfigs.Shapes();
 
     private static ClusterPlan Make(int regions, int nodes) =>
         ClusterPlan.Build(TestConfigs.Valid(regions == 3 ? TestConfigs.ThreeRegions : TestConfigs.FiveRegions, nodes));
@@ -56,7 +56,7 @@ public sealed class ClusterPlanTests
                 var member = Assert.Single(config.Members, m => m.Id == expected.Id);
                 Assert.Equal(expected.Region, member.Region);
                 Assert.Equal(new Uri($"http://{expected.PrivateIp}:3262/"), member.Raft);
-                Assert.Equal(new Uri($"http://{expected.Fqdn}/"), member.Public);
+                Assert.Equal(new Uri($"https://{expected.Fqdn}/"), member.Public);
                 Assert.StartsWith("10.", member.Raft.Host);
             }
         }
@@ -94,10 +94,23 @@ public sealed class ClusterPlanTests
             Assert.False(ssh.IsOpenToInternet);
             Assert.Equal(["198.51.100.0/28"], ssh.Sources);
 
-            var api = Assert.Single(region.NsgRules, r => r.Port == 80);
+            var api = Assert.Single(region.NsgRules, r => r.Port == 443);
             Assert.Equal(["203.0.113.0/24", "198.51.100.7/32"], api.Sources);
+            var acme = Assert.Single(region.NsgRules, r => r.Port == 80);
+            Assert.Equal(["Internet"], acme.Sources);
             Assert.Equal(region.NsgRules.Count, region.NsgRules.Select(r => r.Priority).Distinct().Count());
         }
+    }
+
+    [Fact]
+    public void PlainHttpServesPort80ToTheClientRangesOnly()
+    {
+        var plan = ClusterPlan.Build(TestConfigs.Plain());
+        Assert.Equal(80, plan.ClientPort);
+        Assert.All(plan.Nodes, n => Assert.Equal($"http://{n.Fqdn}/", n.PublicUrl.AbsoluteUri));
+        var api = Assert.Single(plan.Regions[0].NsgRules, r => r.Port == 80);
+        Assert.Equal(["203.0.113.0/24", "198.51.100.7/32"], api.Sources);
+        Assert.DoesNotContain(plan.Nodes.First().EnvFile.Split('\n'), l => l.StartsWith("Ledger__TlsCertificateFile", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -112,6 +125,7 @@ public sealed class ClusterPlanTests
     {
         var (pfx, password) = TestCertificates.Pfx();
         var plan = ClusterPlan.Build(TestConfigs.Valid() with { ClientCidrs = [], TlsPfx = pfx, TlsPfxPassword = password });
+        Assert.Equal(TlsMode.Pfx, plan.TlsMode);
 
         Assert.Equal(443, plan.ClientPort);
         Assert.All(plan.Nodes, n => Assert.Equal($"https://{n.Fqdn}/", n.PublicUrl.AbsoluteUri));
@@ -140,11 +154,11 @@ public sealed class ClusterPlanTests
             Assert.Equal(Encoding.UTF8.GetBytes(node.EnvFile), files["/etc/geoledger/env"].Content);
             Assert.Equal("0600", files["/etc/geoledger/env"].Permissions);
             Assert.Equal("root:root", files["/etc/geoledger/env"].Owner);
-            Assert.Equal(Encoding.UTF8.GetBytes(CloudInit.DataDiskScript), files[CloudInit.DataDiskScriptPath].Content);
+            Assert.Equal(Encoding.UTF8.GetBytes(Scripts.DataDisk), files[CloudInit.DataDiskScriptPath].Content);
             Assert.False(files.ContainsKey("/etc/geoledger/tls.pfx"));
 
             var runcmd = RunCommands(node.CloudInit);
-            Assert.Equal([[CloudInit.DataDiskScriptPath], ["systemctl", "restart", "geoledger"]], runcmd);
+            Assert.Equal([[CloudInit.FirstBootPath]], runcmd);
         }
     }
 
@@ -159,6 +173,9 @@ public sealed class ClusterPlanTests
         Assert.Equal("/var/lib/geoledger", env["Ledger__DataDirectory"]);
         Assert.Equal("token-0123456789abcdef", env["Ledger__ApiTokens__0__Token"]);
         Assert.Equal("write", env["Ledger__ApiTokens__0__Access"]);
+        Assert.Equal("reader-0123456789abcdef", env["Ledger__ApiTokens__1__Token"]);
+        Assert.Equal("read", env["Ledger__ApiTokens__1__Access"]);
+        Assert.Equal("true", env["Ledger__RequireReadAuth"]);
         Assert.Equal("secret-0123456789abcdef", env["Ledger__ClusterSecret"]);
         Assert.Equal("1000", env["Raft__lowerElectionTimeout"]);
         Assert.Equal("2000", env["Raft__upperElectionTimeout"]);
@@ -192,14 +209,14 @@ public sealed class ClusterPlanTests
         Assert.Empty(a.Nodes.Select(n => n.DnsLabel).Intersect(c.Nodes.Select(n => n.DnsLabel)));
         Assert.NotEqual(a.Image.StorageAccountName, b.Image.StorageAccountName);
         Assert.Equal("gl-eastus-0-" + a.NameHash, a.Nodes.First().DnsLabel);
-        Assert.Equal($"http://gl-eastus-0-{a.NameHash}.eastus.cloudapp.azure.com/", a.Nodes.First().PublicUrl.AbsoluteUri);
+        Assert.Equal($"https://gl-eastus-0-{a.NameHash}.eastus.cloudapp.azure.com/", a.Nodes.First().PublicUrl.AbsoluteUri);
     }
 
     [Fact]
     public void PeeringsFormAFullMeshBothWays()
     {
-        var plan = Make(5, 1);
-        Assert.Equal(5 * 4, plan.Peerings.Count);
+        var plan = Make(3, 1);
+        Assert.Equal(3 * 2, plan.Peerings.Count);
         foreach (var a in plan.Regions)
         {
             foreach (var b in plan.Regions.Where(r => r != a))
@@ -210,10 +227,11 @@ public sealed class ClusterPlanTests
     [Fact]
     public void NodesPerRegionMayBeAnObject()
     {
-        var (perRegion, byRegion) = StackConfig.ParseNodesPerRegion("""{"eastus": 2, "westus": 2, "centralus": 1}""");
+        var (perRegion, byRegion) = StackConfig.ParseNodesPerRegion("""{"eastus": 1, "westus": 1}""");
         var plan = ClusterPlan.Build(TestConfigs.Valid() with { NodesPerRegion = perRegion, NodesByRegion = byRegion });
 
-        Assert.Equal([2, 2, 1], plan.Regions.Select(r => r.Nodes.Count));
+        Assert.Equal([1, 1, 1], plan.Regions.Select(r => r.Nodes.Count));
+        Assert.Equal(new Dictionary<string, int> { ["eastus"] = 1, ["westus"] = 1 }, byRegion);
         Assert.Equal((3, null), StackConfig.ParseNodesPerRegion("3"));
     }
 

@@ -17,7 +17,7 @@ public sealed class RaftTimeoutsTests
     public void TransatlanticClustersScaleWithTheWorstPair()
     {
         // westus-westeurope (145 ms) is the worst pair of the five.
-        var t = ClusterPlan.Build(TestConfigs.Valid(TestConfigs.FiveRegions)).Timeouts;
+        var t = RaftTimeouts.ForRtt(RaftTimeouts.WorstRtt(TestConfigs.FiveRegions, null));
         Assert.Equal(145, t.RttMs);
         Assert.Equal(1450, t.LowerElectionMs);
         Assert.Equal(2900, t.UpperElectionMs);

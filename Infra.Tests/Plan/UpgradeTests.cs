@@ -9,29 +9,30 @@ public sealed class UpgradeTests
     {
         var plan = ClusterPlan.Build(TestConfigs.Valid());
         Assert.All(plan.Nodes, n => Assert.Equal(plan.Image.CurrentVersion, n.ImageVersion));
+        Assert.All(plan.Nodes, n => Assert.Equal(plan.Image.VersionId(plan.Image.CurrentVersion), n.ImageVersionId));
         Assert.All(plan.Nodes, n => Assert.True(n.TakesCurrentImage));
-        Assert.Empty(plan.Image.RetainedVersions);
     }
 
     [Fact]
-    public void ANewHashMovesOnlyTheUpgradeNodes()
+    public void ANewPublishMovesOnlyTheUpgradeNodes()
     {
-        var first = ClusterPlan.Build(TestConfigs.Valid(nodesPerRegion: 2));
-        var second = ClusterPlan.Build(TestConfigs.Valid(nodesPerRegion: 2) with
+        var first = ClusterPlan.Build(TestConfigs.Valid());
+        var second = ClusterPlan.Build(TestConfigs.Valid() with
         {
             ImageContentHash = TestConfigs.ContentHashB,
+            ArchiveSha256 = TestConfigs.ArchiveShaB,
             DeployedImages = first.NodeImages(),
-            UpgradeNodes = ["westus-1"],
+            UpgradeNodes = ["westus-0"],
         });
 
         Assert.NotEqual(first.Image.CurrentVersion, second.Image.CurrentVersion);
         foreach (var node in second.Nodes)
         {
-            var expected = node.Id == "westus-1" ? second.Image.CurrentVersion : first.Image.CurrentVersion;
+            var expected = node.Id == "westus-0" ? second.Image.CurrentVersion : first.Image.CurrentVersion;
             Assert.Equal(expected, node.ImageVersion);
+            Assert.Equal(second.Image.VersionId(expected), node.ImageVersionId);
         }
 
-        Assert.Equal([first.Image.CurrentVersion], second.Image.RetainedVersions);
         Assert.NotEqual(first.Image.TemplateName, second.Image.TemplateName);
         Assert.NotEqual(first.Image.BlobName, second.Image.BlobName);
         // Everything else about the nodes stays: names, addresses, node configs.
@@ -40,29 +41,40 @@ public sealed class UpgradeTests
     }
 
     [Fact]
-    public void AnOldVersionIsDroppedOnceNoNodeRunsIt()
+    [Trait("Item", "11")]
+    public void Item11_UpgradeNodesMayNameAMinorityOnly()
     {
         var first = ClusterPlan.Build(TestConfigs.Valid());
-        var all = first.Nodes.Select(n => n.Id).ToList();
-        var second = ClusterPlan.Build(TestConfigs.Valid() with
-        {
-            ImageContentHash = TestConfigs.ContentHashB,
-            DeployedImages = first.NodeImages(),
-            UpgradeNodes = all,
-        });
+        var next = TestConfigs.Valid() with { ImageContentHash = TestConfigs.ContentHashB, DeployedImages = first.NodeImages() };
 
-        Assert.Empty(second.Image.RetainedVersions);
-        Assert.All(second.Nodes, n => Assert.Equal(second.Image.CurrentVersion, n.ImageVersion));
+        Assert.Single(ClusterPlan.Build(next with { UpgradeNodes = ["eastus-0"] }).Nodes, n => n.TakesCurrentImage);
+        var e = Assert.Throws<PlanException>(() => ClusterPlan.Build(next with { UpgradeNodes = ["eastus-0", "westus-0"] }));
+        Assert.Equal("upgradeNodes", e.Setting);
+        Assert.Contains("names 2 of 3 nodes", e.Message);
+        Assert.Contains("at most 1", e.Message);
     }
 
     [Fact]
-    public void VersionsAreThreeSixteenBitNumbersFromTheHash()
+    public void ANodeOnAnUnknownImageMustBeNamedForUpgrade()
+    {
+        var deployed = ClusterPlan.Build(TestConfigs.Valid()).NodeImages().ToDictionary();
+        deployed["centralus-0"] = "/subscriptions/x/providers/Microsoft.Compute/images/hand-made";
+        var e = Assert.Throws<PlanException>(() => ClusterPlan.Build(TestConfigs.Valid() with { DeployedImages = deployed }));
+        Assert.Equal("upgradeNodes", e.Setting);
+        Assert.Contains("centralus-0", e.Message);
+
+        var moved = ClusterPlan.Build(TestConfigs.Valid() with { DeployedImages = deployed, UpgradeNodes = ["centralus-0"] });
+        Assert.True(moved.Nodes.Single(n => n.Id == "centralus-0").TakesCurrentImage);
+    }
+
+    [Fact]
+    public void VersionsAreThreeSixteenBitNumbersFromTheSpecificationHash()
     {
         Assert.Equal("16297.49618.58549", ContentHash.ImageVersion(TestConfigs.ContentHashA));
         var plan = ClusterPlan.Build(TestConfigs.Valid());
-        Assert.Equal("16297.49618.58549", plan.Image.CurrentVersion);
+        Assert.Equal(ContentHash.ImageVersion(plan.Image.SpecHash), plan.Image.CurrentVersion);
         Assert.Equal(
-            $"/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/gl-dev-image/providers/Microsoft.Compute/images/geoledger-16297-49618-58549",
-            plan.Image.ManagedImageId(plan.Image.CurrentVersion));
+            $"/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/gl-dev-image/providers/Microsoft.Compute/galleries/{plan.Image.GalleryName}/images/geoledger-node/versions/{plan.Image.CurrentVersion}",
+            plan.Image.VersionId(plan.Image.CurrentVersion));
     }
 }

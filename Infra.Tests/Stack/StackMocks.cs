@@ -21,9 +21,9 @@ internal sealed class StackMocks
         ["azure-native:storage:BlobContainer"] = "containerName",
         ["azure-native:storage:Blob"] = "blobName",
         ["azure-native:authorization:RoleAssignment"] = "roleAssignmentName",
+        ["azure-native:authorization:RoleDefinition"] = "roleDefinitionId",
         ["azure-native:compute:Gallery"] = "galleryName",
         ["azure-native:compute:GalleryImage"] = "galleryImageName",
-        ["azure-native:compute:GalleryImageVersion"] = "galleryImageVersionName",
         ["azure-native:virtualmachineimages:VirtualMachineImageTemplate"] = "imageTemplateName",
         ["azure-native:network:NetworkSecurityGroup"] = "networkSecurityGroupName",
         ["azure-native:network:VirtualNetwork"] = "virtualNetworkName",
@@ -35,10 +35,10 @@ internal sealed class StackMocks
         ["azure-native:compute:VirtualMachine"] = "vmName",
         ["geoledger:infra:ImageBuild"] = "",
         ["geoledger:infra:RegionCluster"] = "",
-        ["pulumi:pulumi:StackReference"] = "",
     };
 
-    private readonly IReadOnlyDictionary<string, string> _deployedImages;
+    private readonly IReadOnlyDictionary<string, string> _vmImages;
+    private readonly string? _vmReadError;
     private readonly string _runState;
     private readonly string _runMessage;
 
@@ -50,9 +50,12 @@ internal sealed class StackMocks
     /// <summary>Every function the program called.</summary>
     public List<string> Calls { get; } = [];
 
-    public StackMocks(IReadOnlyDictionary<string, string>? deployedImages = null, string runState = "Succeeded", string runMessage = "")
+    /// <param name="vmImages">VM name → the image id Azure reports for it; a VM not listed does not exist.</param>
+    /// <param name="vmReadError">When set, reading any VM fails with this message (not a 404).</param>
+    public StackMocks(IReadOnlyDictionary<string, string>? vmImages = null, string runState = "Succeeded", string runMessage = "", string? vmReadError = null)
     {
-        _deployedImages = deployedImages ?? new Dictionary<string, string>();
+        _vmImages = vmImages ?? new Dictionary<string, string>();
+        _vmReadError = vmReadError;
         _runState = runState;
         _runMessage = runMessage;
         Mock.Setup(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>())).Returns((MockResourceArgs a) => Task.FromResult(NewResource(a)));
@@ -73,23 +76,13 @@ internal sealed class StackMocks
         string id;
         switch (type)
         {
-            case "pulumi:pulumi:StackReference":
-                id = args.Id ?? args.Name!;
-                state["name"] = id;
-                state["outputs"] = _deployedImages.Count == 0
-                    ? new Dictionary<string, object>()
-                    : new Dictionary<string, object> { ["nodeImages"] = _deployedImages.ToDictionary(kv => kv.Key, kv => (object)kv.Value) };
-                state["secretOutputNames"] = Array.Empty<object>();
-                break;
             case "geoledger:infra:ImageBuild" or "geoledger:infra:RegionCluster":
                 Resources.Add((type, args.Name!, args.Inputs, ""));
                 return (null, state);
             default:
                 var azureName = args.Inputs.TryGetValue(nameInput, out var n) ? (string)n : args.Name!;
                 state["name"] = azureName;
-                id = type == "azure-native:compute:GalleryImageVersion"
-                    ? $"/subscriptions/{SubscriptionId}/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i/versions/{azureName}"
-                    : $"/subscriptions/{SubscriptionId}/mock/{type.Split(':')[2]}/{azureName}";
+                id = $"/subscriptions/{SubscriptionId}/mock/{type.Split(':')[2]}/{azureName}";
                 if (type == "azure-native:managedidentity:UserAssignedIdentity")
                 {
                     state["principalId"] = "principal-of-" + azureName;
@@ -103,6 +96,27 @@ internal sealed class StackMocks
 
         Resources.Add((type, args.Name!, args.Inputs, id));
         return (id, state);
+    }
+
+    /// <summary>Every VM the program read, by name.</summary>
+    public List<string> VmReads { get; } = [];
+
+    private Dictionary<string, object> VirtualMachine(string name)
+    {
+        VmReads.Add(name);
+        if (_vmReadError is not null)
+            throw new InvalidOperationException(_vmReadError);
+        if (!_vmImages.TryGetValue(name, out var image))
+            throw new InvalidOperationException($"Code=\"ResourceNotFound\" Message=\"The Resource 'Microsoft.Compute/virtualMachines/{name}' was not found.\"");
+        return new Dictionary<string, object>
+        {
+            ["name"] = name,
+            ["location"] = "eastus",
+            ["storageProfile"] = new Dictionary<string, object>
+            {
+                ["imageReference"] = new Dictionary<string, object> { ["id"] = image },
+            },
+        };
     }
 
     private object Call(MockCallArgs args)
@@ -139,6 +153,7 @@ internal sealed class StackMocks
                     ["message"] = _runMessage,
                 },
             },
+            "azure-native:compute:getVirtualMachine" => VirtualMachine((string)args.Args["vmName"]),
             _ => throw new InvalidOperationException($"unexpected call {args.Token}"),
         };
     }

@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using GeoLedger.Infra.Plan;
+using GeoLedger.Infra.Publish;
 using GeoLedger.Infra.Stack;
 using Pulumi;
 using Pulumi.Testing;
@@ -13,6 +15,7 @@ public sealed class StackTests : IDisposable
 {
     private static readonly string[] Regions = ["eastus", "westus", "centralus"];
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("geoledger-stack-");
+    private int _publishes;
 
     public void Dispose() => _temp.Delete(recursive: true);
 
@@ -24,18 +27,17 @@ public sealed class StackTests : IDisposable
 
         var expected = new Dictionary<string, int>
         {
-            ["pulumi:pulumi:StackReference"] = 1,
             ["geoledger:infra:ImageBuild"] = 1,
             ["azure-native:resources:ResourceGroup"] = 1 + 3,
-            ["azure-native:managedidentity:UserAssignedIdentity"] = 1,
+            ["azure-native:managedidentity:UserAssignedIdentity"] = 2,
             ["azure-native:storage:StorageAccount"] = 1,
             ["azure-native:storage:BlobContainer"] = 1,
             ["azure-native:storage:Blob"] = 1,
+            ["azure-native:authorization:RoleDefinition"] = 1,
             ["azure-native:authorization:RoleAssignment"] = 3,
             ["azure-native:compute:Gallery"] = 1,
             ["azure-native:compute:GalleryImage"] = 1,
             ["azure-native:virtualmachineimages:VirtualMachineImageTemplate"] = 1,
-            ["azure-native:compute:GalleryImageVersion"] = 1,
             ["geoledger:infra:RegionCluster"] = 3,
             ["azure-native:network:NetworkSecurityGroup"] = 3,
             ["azure-native:network:VirtualNetwork"] = 3,
@@ -60,17 +62,16 @@ public sealed class StackTests : IDisposable
     [Fact]
     public async Task EveryVmRunsInItsRegionWithTheGalleryImageAndThePlansCloudInit()
     {
-        var (mocks, result) = await Run(nodesPerRegion: 2);
-        var plan = MakePlan(ContentHash.Of(PublishDir("a")), nodesPerRegion: 2);
-        var version = Assert.Single(mocks.OfType("azure-native:compute:GalleryImageVersion"));
+        var (mocks, result) = await Run();
+        var plan = MakePlan("a");
 
         var vms = mocks.OfType("azure-native:compute:VirtualMachine").ToList();
-        Assert.Equal(6, vms.Count);
+        Assert.Equal(3, vms.Count);
         foreach (var node in plan.Nodes)
         {
             var vm = Assert.Single(vms, v => (string)v.Inputs["vmName"] == node.VmName);
             Assert.Equal(node.Region, (string)vm.Inputs["location"]);
-            Assert.Equal(version.Id, Input(vm.Inputs, "storageProfile", "imageReference", "id"));
+            Assert.Equal(plan.Image.VersionId(plan.Image.CurrentVersion), Input(vm.Inputs, "storageProfile", "imageReference", "id"));
             var customData = Input(vm.Inputs, "osProfile", "customData");
             Assert.Equal(node.CloudInit, Encoding.UTF8.GetString(Convert.FromBase64String(customData)));
             Assert.Equal("true", Input(vm.Inputs, "osProfile", "linuxConfiguration", "disablePasswordAuthentication").ToLowerInvariant());
@@ -105,65 +106,96 @@ public sealed class StackTests : IDisposable
     }
 
     [Fact]
-    public async Task TheGalleryVersionReplicatesToEveryRegion()
-    {
-        var (mocks, _) = await Run();
-        var version = Assert.Single(mocks.OfType("azure-native:compute:GalleryImageVersion"));
-        var targets = ((ImmutableArray<object>)((ImmutableDictionary<string, object>)version.Inputs["publishingProfile"])["targetRegions"])
-            .Cast<ImmutableDictionary<string, object>>().Select(t => (string)t["name"]).Order().ToList();
-        Assert.Equal(Regions.Order(), targets);
-        Assert.Equal(ContentHash.ImageVersion(ContentHash.Of(PublishDir("a"))), (string)version.Inputs["galleryImageVersionName"]);
-    }
-
-    [Fact]
-    public async Task DuringAnUpdateTheVersionWaitsForTheBuildAndTakesItsManagedImage()
+    public async Task DuringAnUpdateTheVmsWaitForTheBuild()
     {
         var (mocks, _) = await Run(preview: false);
-        var plan = MakePlan(ContentHash.Of(PublishDir("a")));
-        var version = Assert.Single(mocks.OfType("azure-native:compute:GalleryImageVersion"));
-
         Assert.Contains("azure-native:virtualmachineimages:getVirtualMachineImageTemplate", mocks.Calls);
-        Assert.Equal(plan.Image.ManagedImageId(plan.Image.CurrentVersion), Input(version.Inputs, "storageProfile", "source", "id"));
         var template = Assert.Single(mocks.OfType("azure-native:virtualmachineimages:VirtualMachineImageTemplate"));
-        Assert.Equal(plan.Image.TemplateName, (string)template.Inputs["imageTemplateName"]);
+        Assert.Equal(MakePlan("a").Image.TemplateName, (string)template.Inputs["imageTemplateName"]);
         Assert.Equal("Enabled", Input(template.Inputs, "autoRun", "state"));
     }
 
     [Fact]
-    public async Task AFailedBuildFailsTheDeploymentWithItsOwnMessage()
+    [Trait("Item", "4")]
+    public async Task Item04_AFailedBuildFailsTheDeploymentWithItsMessageAndTheWayOut()
     {
         var e = await Assert.ThrowsAnyAsync<Exception>(() => Run(preview: false, runState: "Failed", runMessage: "customizer step 1 exited with 2"));
         Assert.Contains("customizer step 1 exited with 2", e.ToString());
+        Assert.Contains("pulumi config set geoledger:imageBuildAttempt 2 && pulumi up", e.ToString());
+        Assert.Contains("customization.log", e.ToString());
     }
 
     [Fact]
-    public async Task ANewHashChangesTheImageOfTheUpgradeNodesOnly()
+    [Trait("Item", "4")]
+    public void Item04_TheTemplateIsReplacedOnAnyChangeOldOneFirst()
     {
-        var (first, firstResult) = await Run();
-        var deployed = (IReadOnlyDictionary<string, string>)firstResult.Outputs["nodeImages"]!;
-        var (second, _) = await Run(publish: "b", deployed: deployed, upgradeNodes: ["westus-0"]);
-
-        static Dictionary<string, string> Images(StackMocks m) => m.OfType("azure-native:compute:VirtualMachine")
-            .ToDictionary(v => (string)v.Inputs["vmName"], v => Input(v.Inputs, "storageProfile", "imageReference", "id"));
-        var before = Images(first);
-        var after = Images(second);
-
-        Assert.Equal(2, second.OfType("azure-native:compute:GalleryImageVersion").Count());
-        Assert.Equal(before.Keys.Order(), after.Keys.Order());
-        foreach (var vm in before.Keys)
-        {
-            if (vm == "gl-vm-westus-0")
-                Assert.NotEqual(before[vm], after[vm]);
-            else
-                Assert.Equal(before[vm], after[vm]);
-        }
+        var options = ImageBuild.TemplateOptions(null, []);
+        Assert.Equal(["*"], options.ReplaceOnChanges);
+        Assert.True(options.DeleteBeforeReplace);
     }
 
     [Fact]
-    public async Task OutputsHoldTheUrlsAndSecretCurlLines()
+    [Trait("Item", "6")]
+    public async Task Item06_EachNodeKeepsTheImageItsVmReallyRuns()
+    {
+        var (first, _) = await Run();
+        var firstPlan = MakePlan("a");
+        Assert.Equal(3, first.VmReads.Count);
+
+        // Azure reports the VMs on the first image (ids in Azure's own casing); a new publish moves only westus-0.
+        var running = firstPlan.Nodes.ToDictionary(n => n.VmName, n => n.ImageVersionId.Replace("/resourceGroups/", "/resourcegroups/", StringComparison.Ordinal));
+        var (second, _) = await Run(publish: "b", vmImages: running, upgradeNodes: ["westus-0"]);
+        var secondPlan = MakePlan("b");
+
+        foreach (var vm in second.OfType("azure-native:compute:VirtualMachine"))
+        {
+            var name = (string)vm.Inputs["vmName"];
+            var expected = name == "gl-vm-westus-0" ? secondPlan.Image.VersionId(secondPlan.Image.CurrentVersion) : firstPlan.Nodes.Single(n => n.VmName == name).ImageVersionId;
+            Assert.Equal(expected, Input(vm.Inputs, "storageProfile", "imageReference", "id"));
+        }
+
+        // A node whose VM is gone (a failed earlier update) is new: it takes the current image.
+        running.Remove("gl-vm-centralus-0");
+        var (third, thirdResult) = await Run(publish: "b", vmImages: running);
+        var images = (IReadOnlyDictionary<string, string>)thirdResult.Outputs["nodeImages"]!;
+        Assert.Equal(secondPlan.Image.CurrentVersion, images["centralus-0"]);
+        Assert.Equal(firstPlan.Image.CurrentVersion, images["eastus-0"]);
+        Assert.Equal(firstPlan.Image.CurrentVersion, images["westus-0"]);
+        Assert.Equal(3, third.VmReads.Count);
+    }
+
+    [Fact]
+    [Trait("Item", "6")]
+    public async Task Item06_AVmThatCannotBeReadStopsTheUpdate()
+    {
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => Run(vmReadError: "AuthorizationFailed: no read access (403)"));
+        Assert.Contains("AuthorizationFailed", e.ToString());
+    }
+
+    [Fact]
+    [Trait("Item", "7")]
+    public async Task Item07_EveryRunPublishesTheServiceFirst()
+    {
+        await Run(preview: true);
+        Assert.Equal(1, _publishes);
+        var (mocks, _) = await Run(preview: false);
+        Assert.Equal(2, _publishes);
+
+        var blob = Assert.Single(mocks.OfType("azure-native:storage:Blob"));
+        var source = Assert.IsType<FileAsset>(blob.Inputs["source"]);
+        var path = typeof(AssetOrArchive).GetProperty("Value", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(source);
+        Assert.Equal(Path.Combine(_temp.FullName, "a", "linux-x64.tar.gz"), path);
+        var template = Assert.Single(mocks.OfType("azure-native:virtualmachineimages:VirtualMachineImageTemplate"));
+        var script = Encoding.UTF8.GetString(Convert.FromBase64String(((string)((ImmutableArray<object>)((ImmutableDictionary<string, object>)((ImmutableArray<object>)template.Inputs["customize"])[0])["inline"])[0]).Split('\'')[1]));
+        Assert.Contains(Sha256(Path.Combine(_temp.FullName, "a", "linux-x64.tar.gz")) + "  /tmp/geoledger.tar.gz", script);
+    }
+
+    [Fact]
+    [Trait("Item", "13")]
+    public async Task Item13_OutputsHoldTheUrlsAndSecretCurlLinesWithTheirTokens()
     {
         var (_, result) = await Run();
-        var plan = MakePlan(ContentHash.Of(PublishDir("a")));
+        var plan = MakePlan("a");
         var urls = (IReadOnlyDictionary<string, string>)result.Outputs["nodeUrls"]!;
 
         Assert.Equal(plan.Nodes.ToDictionary(n => n.Id, n => n.PublicUrl.AbsoluteUri), urls);
@@ -171,7 +203,97 @@ public sealed class StackTests : IDisposable
         Assert.True(await Output.IsSecretAsync(write));
         Assert.Contains("Bearer token-0123456789abcdef", await Value(write));
         Assert.Contains("--location-trusted", await Value(write));
-        Assert.DoesNotContain("token-0123456789abcdef", (string)result.Outputs["curlRead"]!);
+        foreach (var name in new[] { "curlRead", "curlCluster", "curlArticleRead" })
+        {
+            var read = (Output<string>)result.Outputs[name]!;
+            Assert.True(await Output.IsSecretAsync(read), name);
+            Assert.Contains("Bearer reader-0123456789abcdef", await Value(read));
+            Assert.DoesNotContain("token-0123456789abcdef", await Value(read));
+        }
+    }
+
+    [Fact]
+    [Trait("Item", "14")]
+    public async Task Item14_EachIdentityHoldsOnlyWhatItsJobNeeds()
+    {
+        var (mocks, _) = await Run();
+        var plan = MakePlan("a").Image;
+        var identities = mocks.OfType("azure-native:managedidentity:UserAssignedIdentity").ToDictionary(i => (string)i.Inputs["resourceName"]);
+        var builder = identities[plan.BuilderIdentityName];
+        var buildVm = identities[plan.BuildVmIdentityName];
+        var role = Assert.Single(mocks.OfType("azure-native:authorization:RoleDefinition"));
+        var group = mocks.OfType("azure-native:resources:ResourceGroup").Single(g => (string)g.Inputs["resourceGroupName"] == plan.ResourceGroupName);
+        var account = Assert.Single(mocks.OfType("azure-native:storage:StorageAccount"));
+
+        var actions = ((ImmutableArray<object>)((ImmutableDictionary<string, object>)((ImmutableArray<object>)role.Inputs["permissions"])[0])["actions"]).Cast<string>();
+        Assert.Equal(ImageRoles.BuilderActions, actions);
+        Assert.Equal([group.Id], ((ImmutableArray<object>)role.Inputs["assignableScopes"]).Cast<string>());
+
+        var assignments = mocks.OfType("azure-native:authorization:RoleAssignment")
+            .Select(a => (Principal: (string)a.Inputs["principalId"], Role: (string)a.Inputs["roleDefinitionId"], Scope: (string)a.Inputs["scope"]))
+            .OrderBy(a => a.Role).ToList();
+        Assert.Equal(
+            new[]
+            {
+                ("principal-of-" + plan.BuilderIdentityName, role.Id, group.Id),
+                ("principal-of-" + plan.BuilderIdentityName, ImageRoles.BuiltIn(StackMocks.SubscriptionId, ImageRoles.ManagedIdentityOperator), buildVm.Id),
+                ("principal-of-" + plan.BuildVmIdentityName, ImageRoles.BuiltIn(StackMocks.SubscriptionId, ImageRoles.StorageBlobDataReader), $"{account.Id}/blobServices/default/containers/{plan.ContainerName}"),
+            }.OrderBy(a => a.Item2),
+            assignments);
+        Assert.DoesNotContain(assignments, a => a.Role.EndsWith("b24988ac-6180-42a0-ab88-20f7382dd24c", StringComparison.Ordinal)); // Contributor
+
+        var template = Assert.Single(mocks.OfType("azure-native:virtualmachineimages:VirtualMachineImageTemplate"));
+        Assert.Equal([builder.Id], ((ImmutableArray<object>)((ImmutableDictionary<string, object>)template.Inputs["identity"])["userAssignedIdentities"]).Cast<string>());
+        Assert.Equal([buildVm.Id], ((ImmutableArray<object>)((ImmutableDictionary<string, object>)template.Inputs["vmProfile"])["userAssignedIdentities"]).Cast<string>());
+    }
+
+    [Fact]
+    [Trait("Item", "16")]
+    public void Item16_NewSecretsAndImagesReachOnlyTheNodesBeingUpgraded()
+    {
+        var first = MakePlan("a");
+        var plan = ClusterPlan.Build(first.Config with { ApiToken = "rotated-0123456789abcdef", DeployedImages = first.NodeImages(), UpgradeNodes = ["eastus-0"] });
+        foreach (var node in plan.Nodes)
+        {
+            var options = RegionCluster.VmOptions(null, node);
+            Assert.True(options.DeleteBeforeReplace);
+            Assert.Equal(["storageProfile.imageReference", "osProfile.customData"], options.ReplaceOnChanges);
+            Assert.Equal(node.Id == "eastus-0" ? [] : ["osProfile.customData", "securityProfile"], options.IgnoreChanges);
+        }
+    }
+
+    [Fact]
+    [Trait("Item", "17")]
+    public async Task Item17_VmsAreTrustedLaunchFromATrustedLaunchImageDistributedStraightToTheGallery()
+    {
+        var (mocks, _) = await Run();
+        var plan = MakePlan("a").Image;
+        var definition = Assert.Single(mocks.OfType("azure-native:compute:GalleryImage"));
+        Assert.Equal("V2", (string)definition.Inputs["hyperVGeneration"]);
+        var feature = (ImmutableDictionary<string, object>)Assert.Single((ImmutableArray<object>)definition.Inputs["features"]);
+        Assert.Equal(("SecurityType", "TrustedLaunchSupported"), ((string)feature["name"], (string)feature["value"]));
+
+        var template = Assert.Single(mocks.OfType("azure-native:virtualmachineimages:VirtualMachineImageTemplate"));
+        var distribute = (ImmutableDictionary<string, object>)Assert.Single((ImmutableArray<object>)template.Inputs["distribute"]);
+        Assert.Equal("SharedImage", (string)distribute["type"]);
+        Assert.Equal($"{definition.Id}/versions/{plan.CurrentVersion}", (string)distribute["galleryImageId"]);
+        Assert.Equal(plan.ReplicationRegions, ((ImmutableArray<object>)distribute["targetRegions"]).Cast<ImmutableDictionary<string, object>>().Select(t => (string)t["name"]));
+
+        foreach (var vm in mocks.OfType("azure-native:compute:VirtualMachine"))
+        {
+            Assert.Equal("TrustedLaunch", Input(vm.Inputs, "securityProfile", "securityType"));
+            Assert.Equal("True", Input(vm.Inputs, "securityProfile", "uefiSettings", "secureBootEnabled"));
+            Assert.Equal("True", Input(vm.Inputs, "securityProfile", "uefiSettings", "vTpmEnabled"));
+        }
+    }
+
+    [Fact]
+    [Trait("Item", "23")]
+    public async Task Item23_VmsHaveBootDiagnostics()
+    {
+        var (mocks, _) = await Run();
+        Assert.All(mocks.OfType("azure-native:compute:VirtualMachine"),
+            vm => Assert.Equal("True", Input(vm.Inputs, "diagnosticsProfile", "bootDiagnostics", "enabled")));
     }
 
     [Fact]
@@ -182,26 +304,32 @@ public sealed class StackTests : IDisposable
     }
 
     private async Task<(StackMocks Mocks, (ImmutableArray<Resource> Resources, IDictionary<string, object?> Outputs) Result)> Run(
-        int nodesPerRegion = 1, bool preview = true, string runState = "Succeeded", string runMessage = "", string publish = "a",
-        IReadOnlyDictionary<string, string>? deployed = null, string[]? upgradeNodes = null, Dictionary<string, string>? extraConfig = null)
+        bool preview = true, string runState = "Succeeded", string runMessage = "", string publish = "a",
+        IReadOnlyDictionary<string, string>? vmImages = null, string[]? upgradeNodes = null, Dictionary<string, string>? extraConfig = null,
+        string? vmReadError = null)
     {
         var config = new Dictionary<string, string>
         {
             ["geoledger:regions"] = JsonSerializer.Serialize(Regions),
-            ["geoledger:nodesPerRegion"] = nodesPerRegion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["geoledger:imageLocation"] = "eastus",
             ["geoledger:sshPublicKey"] = Tests.Plan.TestConfigs.SshKey,
             ["geoledger:clientCidrs"] = """["203.0.113.0/24"]""",
             ["geoledger:apiToken"] = "token-0123456789abcdef",
+            ["geoledger:readToken"] = "reader-0123456789abcdef",
             ["geoledger:clusterSecret"] = "secret-0123456789abcdef",
-            ["geoledger:publishDir"] = PublishDir(publish),
             ["geoledger:upgradeNodes"] = JsonSerializer.Serialize(upgradeNodes ?? []),
         };
         foreach (var (k, v) in extraConfig ?? [])
             config[k] = v;
         Environment.SetEnvironmentVariable("PULUMI_CONFIG", JsonSerializer.Serialize(config));
-        Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", """["geoledger:apiToken","geoledger:clusterSecret"]""");
+        Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", """["geoledger:apiToken","geoledger:readToken","geoledger:clusterSecret"]""");
+        GeoLedgerStack.Publish = () =>
+        {
+            _publishes++;
+            return Task.FromResult(Published(publish));
+        };
 
-        var mocks = new StackMocks(deployed, runState, runMessage);
+        var mocks = new StackMocks(vmImages, runState, runMessage, vmReadError);
         var result = await Deployment.TestAsync(
             mocks.Mock.Object,
             new TestOptions { IsPreview = preview, StackName = "dev", ProjectName = "geoledger" },
@@ -209,28 +337,34 @@ public sealed class StackTests : IDisposable
         return (mocks, result);
     }
 
-    private ClusterPlan MakePlan(string contentHash, int nodesPerRegion = 1) =>
-        ClusterPlan.Build(Tests.Plan.TestConfigs.Valid(Regions, nodesPerRegion) with
+    private ClusterPlan MakePlan(string publish)
+    {
+        var published = Published(publish);
+        return ClusterPlan.Build(Tests.Plan.TestConfigs.Valid(Regions) with
         {
             ClientCidrs = ["203.0.113.0/24"],
             SubscriptionId = StackMocks.SubscriptionId,
             StackName = "dev",
-            ImageContentHash = contentHash,
+            ImageContentHash = published.ContentHash,
+            ArchiveSha256 = published.ArchiveSha256,
         });
+    }
 
-    /// <summary>A tiny stand-in for Infra/publish.sh's output: a folder and its archive.</summary>
-    private string PublishDir(string variant)
+    /// <summary>A tiny stand-in for the program's publish: a folder and its archive.</summary>
+    private PublishedService Published(string variant)
     {
-        var dir = System.IO.Path.Combine(_temp.FullName, variant, "linux-x64");
+        var dir = Path.Combine(_temp.FullName, variant, "linux-x64");
         if (!Directory.Exists(dir))
         {
             Directory.CreateDirectory(dir);
-            File.WriteAllText(System.IO.Path.Combine(dir, "GeoLedger.dll"), "service build " + variant);
-            File.WriteAllText(dir + ".tar.gz", "archive " + variant);
+            File.WriteAllText(Path.Combine(dir, "GeoLedger.dll"), "service build " + variant);
+            ServicePublisher.WriteArchive(dir, dir + ".tar.gz");
         }
 
-        return dir;
+        return new PublishedService(dir, dir + ".tar.gz", ContentHash.Of(dir), Sha256(dir + ".tar.gz"));
     }
+
+    private static string Sha256(string file) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)));
 
     private static string Input(ImmutableDictionary<string, object> inputs, params string[] path)
     {

@@ -27,7 +27,6 @@ public static partial class AzureNames
         Gallery,
         GalleryImage,
         ImageTemplate,
-        ManagedImage,
         Identity,
         Peering,
     }

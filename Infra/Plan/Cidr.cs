@@ -13,8 +13,11 @@ public readonly record struct Cidr(uint Network, int PrefixLength)
     public bool Overlaps(Cidr other) => Network < other.End && other.Network < End;
 
     /// <summary>The canonical text form.</summary>
-    public override string ToString() =>
-        $"{Network >> 24}.{(Network >> 16) & 255}.{(Network >> 8) & 255}.{Network & 255}/{PrefixLength}";
+    public override string ToString() => $"{Address(Network)}/{PrefixLength}";
+
+    /// <summary>An IPv4 address as dotted text.</summary>
+    public static string Address(uint value) =>
+        $"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}";
 
     /// <summary>Parses <c>a.b.c.d/n</c> (or a bare address, read as /32); the host bits must be zero.</summary>
     /// <exception cref="PlanException">Not a valid IPv4 CIDR block.</exception>

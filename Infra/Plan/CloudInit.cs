@@ -5,56 +5,67 @@ namespace GeoLedger.Infra.Plan;
 /// <summary>
 /// A VM's cloud-init user data. The image already holds the service, its user and its systemd
 /// unit; cloud-init writes the node config and the environment (deferred to the final stage, so
-/// the unit's <c>ConditionPathExists</c> keeps the service down at first boot until the data disk
-/// is mounted), mounts the node's data disk, then restarts the service.
+/// the unit's conditions keep the service down at first boot), then runs the first-boot script:
+/// mount the data disk, get the ACME certificate, start the service, each only if the step before
+/// succeeded.
 /// </summary>
 public static class CloudInit
 {
+    /// <summary>Azure's limit on custom data: 64 KB of decoded bytes.</summary>
+    public const int MaxBytes = 65535;
+
     /// <summary>Where the data-disk script is written.</summary>
     public const string DataDiskScriptPath = "/usr/local/sbin/geoledger-data-disk";
 
-    /// <summary>
-    /// Mounts the node's managed data disk (LUN 0) at the data directory. It formats the disk only
-    /// when blkid finds nothing on it, so a disk kept across a VM replacement keeps its data.
-    /// </summary>
-    public const string DataDiskScript = """
-        #!/bin/bash
-        # Mounts this node's data disk (LUN 0) at /var/lib/geoledger; formats it only when it is blank.
-        set -euo pipefail
-        disk=/dev/disk/azure/scsi1/lun0
-        dir=/var/lib/geoledger
-        for _ in $(seq 1 90); do [ -e "$disk" ] && break; sleep 2; done
-        if [ ! -e "$disk" ]; then echo "geoledger: data disk $disk not found" >&2; exit 1; fi
-        if ! blkid -p "$disk" >/dev/null 2>&1; then
-          mkfs.ext4 -q -L geoledger-data "$disk"
-        fi
-        uuid="$(blkid -s UUID -o value "$disk")"
-        mkdir -p "$dir"
-        if ! grep -q "^UUID=$uuid " /etc/fstab; then
-          echo "UUID=$uuid $dir ext4 defaults,nofail,x-systemd.device-timeout=60s 0 2" >> /etc/fstab
-        fi
-        systemctl daemon-reload
-        mountpoint -q "$dir" || mount "$dir"
-        chown geoledger:geoledger "$dir"
-        chmod 0750 "$dir"
+    /// <summary>Where the certificate script is written (ACME).</summary>
+    public const string CertObtainPath = "/usr/local/sbin/geoledger-cert-obtain";
 
-        """;
+    /// <summary>Where certbot's deploy hook is written (ACME).</summary>
+    public const string CertDeployPath = "/usr/local/sbin/geoledger-cert-deploy";
+
+    /// <summary>Where the first-boot script is written: the only runcmd.</summary>
+    public const string FirstBootPath = "/usr/local/sbin/geoledger-first-boot";
+
+    /// <summary>The ACME details of one node.</summary>
+    /// <param name="Fqdn">The node's DNS name, the certificate's only name.</param>
+    /// <param name="Server">The ACME directory URL.</param>
+    /// <param name="Email">The account contact, or empty.</param>
+    public sealed record Acme(string Fqdn, string Server, string Email);
+
+    /// <summary>The first-boot script: <c>set -e</c> makes each step depend on the one before.</summary>
+    public static string FirstBoot(Acme? acme)
+    {
+        var script = new StringBuilder()
+            .Append("#!/bin/bash\n")
+            .Append("# GeoLedger first boot: the service starts only on its mounted data disk (and, with ACME, its certificate).\n")
+            .Append("set -euo pipefail\n")
+            .Append(DataDiskScriptPath).Append('\n');
+        if (acme is not null)
+            script.Append($"{CertObtainPath} '{acme.Fqdn}' '{acme.Server}' '{acme.Email}'\n");
+        return script.Append("systemctl restart geoledger\n").ToString();
+    }
 
     /// <summary>Renders the <c>#cloud-config</c> document of one node.</summary>
-    public static string Render(string nodeId, string nodeConfigJson, string envFile, string? tlsPfxBase64)
+    public static string Render(string nodeId, string nodeConfigJson, string envFile, string? tlsPfxBase64, Acme? acme)
     {
         var yaml = new StringBuilder();
         yaml.Append("#cloud-config\n");
-        yaml.Append($"# GeoLedger node {nodeId}: node config, service environment and data disk (rendered by the Pulumi plan)\n");
+        yaml.Append($"# GeoLedger node {nodeId}: node config, service environment, data disk and certificate (rendered by the Pulumi plan)\n");
         yaml.Append("write_files:\n");
         File(yaml, EnvFile.NodeConfigPath, "root:geoledger", "0640", Encoding.UTF8.GetBytes(nodeConfigJson), defer: true);
         File(yaml, EnvFile.Path, "root:root", "0600", Encoding.UTF8.GetBytes(envFile), defer: true);
         if (tlsPfxBase64 is not null)
             File(yaml, EnvFile.TlsPfxPath, "geoledger:geoledger", "0600", Convert.FromBase64String(tlsPfxBase64), defer: true);
-        File(yaml, DataDiskScriptPath, "root:root", "0755", Encoding.UTF8.GetBytes(DataDiskScript), defer: false);
+        File(yaml, DataDiskScriptPath, "root:root", "0755", Encoding.UTF8.GetBytes(Scripts.DataDisk), defer: false);
+        if (acme is not null)
+        {
+            File(yaml, CertObtainPath, "root:root", "0755", Encoding.UTF8.GetBytes(Scripts.CertObtain), defer: false);
+            File(yaml, CertDeployPath, "root:root", "0755", Encoding.UTF8.GetBytes(Scripts.CertDeploy), defer: false);
+        }
+
+        File(yaml, FirstBootPath, "root:root", "0755", Encoding.UTF8.GetBytes(FirstBoot(acme)), defer: false);
         yaml.Append("runcmd:\n");
-        yaml.Append($"  - [{DataDiskScriptPath}]\n");
-        yaml.Append("  - [systemctl, restart, geoledger]\n");
+        yaml.Append($"  - [{FirstBootPath}]\n");
         return yaml.ToString();
     }
 

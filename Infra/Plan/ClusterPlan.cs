@@ -19,6 +19,12 @@ public sealed partial record ClusterPlan
     /// <summary>SSH port.</summary>
     public const int SshPort = 22;
 
+    /// <summary>
+    /// The most members the service accepts (<c>LedgerNode.MaxMembers</c>; a test holds the two equal):
+    /// the plan refuses a layout the nodes would refuse at start.
+    /// </summary>
+    public const int MaxMembers = 3;
+
     /// <summary>The config the plan was made from.</summary>
     public required StackConfig Config { get; init; }
 
@@ -37,8 +43,11 @@ public sealed partial record ClusterPlan
     /// <summary>The image pipeline.</summary>
     public required ImagePlan Image { get; init; }
 
-    /// <summary>True when the API is served over https (a <c>tlsPfx</c> is set).</summary>
-    public required bool Tls { get; init; }
+    /// <summary>How the API is served: ACME certificates (default), the stack's PFX, or plain http.</summary>
+    public required TlsMode TlsMode { get; init; }
+
+    /// <summary>True when the API is served over https.</summary>
+    public bool Tls => TlsMode != TlsMode.Off;
 
     /// <summary>The client port: 443 with TLS, else 80.</summary>
     public int ClientPort => Tls ? 443 : 80;
@@ -63,33 +72,41 @@ public sealed partial record ClusterPlan
         CheckAdminUsername(config.AdminUsername);
         CheckSshKey(config.SshPublicKey);
         var apiToken = CheckSecret("apiToken", config.ApiToken, 16);
+        var readToken = CheckSecret("readToken", config.ReadToken, 16);
+        if (readToken == apiToken)
+            throw new PlanException("readToken", "equals apiToken: a read token must not be able to write, so give it its own value");
         var clusterSecret = CheckSecret("clusterSecret", config.ClusterSecret, 16);
-        var tls = CheckTls(config.TlsPfx, config.TlsPfxPassword);
+        var tls = CheckTls(config);
         if (config.DataDiskSizeGb is < 4 or > 4096)
             throw new PlanException("dataDiskSizeGb", $"{config.DataDiskSizeGb} is out of range: use 4 to 4096");
         if (config.MaxRttMs is <= 0 or > 2000)
             throw new PlanException("maxRttMs", $"{config.MaxRttMs} is out of range: use 1 to 2000 milliseconds");
         if (string.IsNullOrWhiteSpace(config.VmSize) || !VmSizePattern().IsMatch(config.VmSize))
             throw new PlanException("vmSize", $"'{config.VmSize}' is not an Azure VM size such as Standard_B2s");
+        if (config.ImageBuildAttempt is < 1 or > 9999)
+            throw new PlanException("imageBuildAttempt", $"{config.ImageBuildAttempt} is out of range: use 1 to 9999");
+        var imageLocation = config.ImageLocation?.Trim();
+        if (string.IsNullOrEmpty(imageLocation) || !RegionPattern().IsMatch(imageLocation))
+            throw new PlanException("imageLocation", $"'{config.ImageLocation}' is not an Azure region name: name the region of the image pipeline, such as eastus (Pulumi.yaml sets eastus)");
 
         var nameHash = Hex(SHA256.HashData(Encoding.UTF8.GetBytes($"{config.SubscriptionId}/{config.StackName}")));
-        var vnetCidrs = regions.Select((_, i) => new Cidr((uint)(10 << 24 | (i + 1) << 16), 16)).ToList();
-        var nsgSources = CheckCidrs(config, tls, vnetCidrs);
+        var vnetCidrs = PlanVnets(config, regions);
+        var nsgSources = CheckCidrs(config, tls != TlsMode.Off, vnetCidrs.Values.ToList());
         var timeouts = RaftTimeouts.ForRtt(RaftTimeouts.WorstRtt(regions, config.MaxRttMs));
-        var image = PlanImage(config, regions[0], nameHash);
+        var image = PlanImage(config, imageLocation, regions, nameHash);
 
         // Members first (every node config lists all of them), then each node's files.
-        var scheme = tls ? "https" : "http";
+        var scheme = tls == TlsMode.Off ? "http" : "https";
         var members = new List<NodePlan>();
-        for (var r = 0; r < regions.Count; r++)
+        foreach (var region in regions)
         {
-            var region = regions[r];
+            var subnet = new Cidr(vnetCidrs[region].Network, 24);
             for (var i = 0; i < counts[region]; i++)
             {
                 var id = $"{region}-{i}";
                 var label = Check(Kind.DnsLabel, $"{prefix}-{id}-{nameHash[..6]}", "namePrefix");
                 var fqdn = $"{label}.{region}.cloudapp.azure.com";
-                var ip = $"10.{r + 1}.0.{4 + i}";
+                var ip = Cidr.Address(subnet.Network + 4 + (uint)i);
                 members.Add(new NodePlan
                 {
                     Id = id,
@@ -106,6 +123,7 @@ public sealed partial record ClusterPlan
                     PublicIpName = Check(Kind.PublicIp, $"{prefix}-pip-{id}", "namePrefix"),
                     DataDiskName = Check(Kind.Disk, $"{prefix}-data-{id}", "namePrefix"),
                     ImageVersion = "",
+                    ImageVersionId = "",
                     TakesCurrentImage = false,
                     NodeConfigJson = "",
                     EnvFile = "",
@@ -115,45 +133,49 @@ public sealed partial record ClusterPlan
         }
 
         var upgrades = CheckUpgradeNodes(config.UpgradeNodes, members);
-        var env = EnvFile.Render(EnvFile.Entries(apiToken, clusterSecret, timeouts, tls, config.TlsPfxPassword));
+        var env = EnvFile.Render(EnvFile.Entries(apiToken, readToken, clusterSecret, timeouts, tls, config.TlsPfxPassword));
         var nodes = members.Select(m =>
         {
             var takesCurrent = upgrades.Contains(m.Id) || !config.DeployedImages.ContainsKey(m.Id);
+            var version = takesCurrent ? image.CurrentVersion : CheckVersion(m.Id, config.DeployedImages[m.Id]);
             var json = NodeConfigJson.Render(m.Id, members);
+            var acme = tls == TlsMode.Acme ? new CloudInit.Acme(m.Fqdn, config.AcmeServer, config.AcmeEmail ?? "") : null;
+            var cloudInit = CloudInit.Render(m.Id, json, env, tls == TlsMode.Pfx ? config.TlsPfx : null, acme);
+            var size = Encoding.UTF8.GetByteCount(cloudInit);
+            if (size > CloudInit.MaxBytes)
+                throw new PlanException(tls == TlsMode.Pfx ? "tlsPfx" : "regions", $"makes the custom data of {m.Id} {size} bytes, over Azure's limit of {CloudInit.MaxBytes}: use a smaller certificate (or tls: acme)");
             return m with
             {
-                ImageVersion = takesCurrent ? image.CurrentVersion : config.DeployedImages[m.Id],
+                ImageVersion = version,
+                ImageVersionId = image.VersionId(version),
                 TakesCurrentImage = takesCurrent,
                 NodeConfigJson = json,
                 EnvFile = env,
-                CloudInit = CloudInit.Render(m.Id, json, env, config.TlsPfx),
+                CloudInit = cloudInit,
             };
         }).ToList();
 
-        image = image with
-        {
-            RetainedVersions = nodes.Select(n => n.ImageVersion).Where(v => v != image.CurrentVersion)
-                .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
-        };
-
-        var clientPort = tls ? 443 : 80;
-        var regionPlans = regions.Select((region, r) =>
+        var clientPort = tls == TlsMode.Off ? 80 : 443;
+        var allVnets = regions.Select(r => vnetCidrs[r].ToString()).ToList();
+        var regionPlans = regions.Select(region =>
         {
             var rules = new List<NsgRule>
             {
                 new("allow-api", 100, nsgSources, clientPort),
-                new("allow-raft-from-cluster", 110, vnetCidrs.Select(c => c.ToString()).ToList(), RaftPort),
+                new("allow-raft-from-cluster", 110, allVnets, RaftPort),
             };
             if (config.AdminCidr is not null)
-                rules.Add(new NsgRule("allow-ssh-from-admin", 120, [config.AdminCidr.Trim()], SshPort));
-            var subnet = new Cidr(vnetCidrs[r].Network, 24);
+                rules.Add(new NsgRule("allow-ssh-from-admin", 120, [Cidr.Parse(config.AdminCidr, "adminCidr").ToString()], SshPort));
+            // The ACME CA validates from many places on the internet; only certbot answers on port 80.
+            if (tls == TlsMode.Acme)
+                rules.Add(new NsgRule("allow-acme-http01", 130, ["Internet"], 80));
             return new RegionPlan(
                 region,
                 Check(Kind.ResourceGroup, $"{prefix}-{config.StackName}-{region}", "namePrefix"),
                 Check(Kind.VirtualNetwork, $"{prefix}-vnet-{region}", "namePrefix"),
-                vnetCidrs[r].ToString(),
+                vnetCidrs[region].ToString(),
                 "nodes",
-                subnet.ToString(),
+                new Cidr(vnetCidrs[region].Network, 24).ToString(),
                 Check(Kind.NetworkSecurityGroup, $"{prefix}-nsg-{region}", "namePrefix"),
                 rules,
                 nodes.Where(n => n.Region == region).ToList());
@@ -170,7 +192,7 @@ public sealed partial record ClusterPlan
             Peerings = peerings,
             Timeouts = timeouts,
             Image = image,
-            Tls = tls,
+            TlsMode = tls,
         };
     }
 
@@ -182,15 +204,14 @@ public sealed partial record ClusterPlan
     public IEnumerable<(Kind Kind, string Name)> AllNames()
     {
         yield return (Kind.ResourceGroup, Image.ResourceGroupName);
-        yield return (Kind.Identity, Image.IdentityName);
+        yield return (Kind.Identity, Image.BuilderIdentityName);
+        yield return (Kind.Identity, Image.BuildVmIdentityName);
         yield return (Kind.StorageAccount, Image.StorageAccountName);
         yield return (Kind.BlobContainer, Image.ContainerName);
         yield return (Kind.Blob, Image.BlobName);
         yield return (Kind.Gallery, Image.GalleryName);
         yield return (Kind.GalleryImage, Image.GalleryImageName);
         yield return (Kind.ImageTemplate, Image.TemplateName);
-        foreach (var version in Image.AllVersions)
-            yield return (Kind.ManagedImage, ImagePlan.ManagedImageName(version));
         foreach (var r in Regions)
         {
             yield return (Kind.ResourceGroup, r.ResourceGroupName);
@@ -212,34 +233,99 @@ public sealed partial record ClusterPlan
             yield return (Kind.Peering, p.Name);
     }
 
-    private static ImagePlan PlanImage(StackConfig config, string location, string nameHash)
+    private static ImagePlan PlanImage(StackConfig config, string location, List<string> regions, string nameHash)
     {
         var prefix = config.NamePrefix;
-        var hash = config.ImageContentHash.Trim().ToLowerInvariant();
-        if (hash.Length != 64 || !hash.All(Uri.IsHexDigit))
-            throw new PlanException("publish", $"the content hash '{config.ImageContentHash}' of the published service is not a SHA-256: run Infra/publish.sh");
+        var hash = CheckHash(config.ImageContentHash, "content hash of the published service");
+        var archiveSha = CheckHash(config.ArchiveSha256, "SHA-256 of the service archive");
         var gallery = Check(Kind.Gallery, $"{prefix}gallery{nameHash[..6]}", "namePrefix");
         var account = Check(Kind.StorageAccount, $"{prefix}{nameHash[..10]}", "namePrefix");
         var container = Check(Kind.BlobContainer, "images", "namePrefix");
         var blob = Check(Kind.Blob, $"geoledger-{hash[..16]}.tar.gz", "publish");
-        return new ImagePlan
+        var blobUrl = new Uri($"https://{account}.blob.core.windows.net/{container}/{blob}");
+        var roleGuid = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes($"{config.SubscriptionId}/{config.StackName}/image-builder-role")).AsSpan(0, 16)).ToString();
+        var image = new ImagePlan
         {
             Location = location,
             ResourceGroupName = Check(Kind.ResourceGroup, $"{prefix}-{config.StackName}-image", "namePrefix"),
-            IdentityName = Check(Kind.Identity, $"{prefix}-imagebuilder", "namePrefix"),
+            BuilderIdentityName = Check(Kind.Identity, $"{prefix}-imagebuilder", "namePrefix"),
+            BuildVmIdentityName = Check(Kind.Identity, $"{prefix}-imagebuild-vm", "namePrefix"),
+            BuilderRoleName = $"{prefix}-{config.StackName}-image-builder-{nameHash[..6]}",
+            BuilderRoleGuid = roleGuid,
             StorageAccountName = account,
             ContainerName = container,
             BlobName = blob,
-            BlobUrl = new Uri($"https://{account}.blob.core.windows.net/{container}/{blob}"),
+            BlobUrl = blobUrl,
             GalleryName = gallery,
             GalleryImageName = Check(Kind.GalleryImage, "geoledger-node", "namePrefix"),
-            TemplateName = Check(Kind.ImageTemplate, $"{prefix}-geoledger-{hash[..16]}", "namePrefix"),
+            TemplateName = "",
             ContentHash = hash,
-            CurrentVersion = ContentHash.ImageVersion(hash),
-            RetainedVersions = [],
+            SpecHash = "",
+            CurrentVersion = "",
+            ReplicationRegions = regions.Append(location).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            InstallScript = "",
             SubscriptionId = config.SubscriptionId,
         };
+        image = image with { InstallScript = ImageScript.Install(blobUrl, archiveSha, image.BuildVmIdentityId) };
+        var spec = ImageSpec.Hash(image, config.ImageBuildAttempt);
+        return image with
+        {
+            SpecHash = spec,
+            TemplateName = Check(Kind.ImageTemplate, $"{prefix}-geoledger-{spec[..16]}", "namePrefix"),
+            CurrentVersion = ContentHash.ImageVersion(spec),
+        };
     }
+
+    private static string CheckHash(string value, string what)
+    {
+        var hash = value.Trim().ToLowerInvariant();
+        if (hash.Length != 64 || !hash.All(Uri.IsHexDigit))
+            throw new PlanException("publish", $"the {what} '{value}' is not a SHA-256: the program publishes the service before it plans");
+        return hash;
+    }
+
+    // The version a node's VM runs, read from Azure: it must be one of ours.
+    private static string CheckVersion(string node, string version)
+    {
+        if (!VersionPattern().IsMatch(version))
+            throw new PlanException("upgradeNodes", $"the VM of {node} runs '{version}', not a version of this stack's gallery image: name {node} in upgradeNodes to move it to the current image");
+        return version;
+    }
+
+    private static Dictionary<string, Cidr> PlanVnets(StackConfig config, List<string> regions)
+    {
+        var unknown = config.VnetCidrs.Keys.FirstOrDefault(k => !regions.Contains(k));
+        if (unknown is not null)
+            throw new PlanException("vnetCidrs", $"names region '{unknown}', which is not in regions ({string.Join(", ", regions)})");
+        var vnets = new Dictionary<string, Cidr>(StringComparer.Ordinal);
+        foreach (var region in regions)
+        {
+            Cidr cidr;
+            if (config.VnetCidrs.TryGetValue(region, out var text))
+            {
+                cidr = Cidr.Parse(text, "vnetCidrs");
+                if (cidr.PrefixLength is < 8 or > 24)
+                    throw new PlanException("vnetCidrs", $"'{text}' for {region}: use a prefix length from /8 to /24 (the nodes' subnet is its first /24)");
+                if (!PrivateRanges.Any(p => p.Network <= cidr.Network && cidr.End <= p.End))
+                    throw new PlanException("vnetCidrs", $"'{text}' for {region} is not a private range (10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)");
+            }
+            else
+            {
+                cidr = VnetRanges.For(region)
+                    ?? throw new PlanException("vnetCidrs", $"region {region} has no address range in the checked-in table (Infra/Plan/VnetRanges.cs): give it one, e.g. pulumi config set --path 'vnetCidrs.{region}' 10.200.0.0/16");
+            }
+
+            var overlap = vnets.FirstOrDefault(v => v.Value.Overlaps(cidr));
+            if (overlap.Key is not null)
+                throw new PlanException("vnetCidrs", $"the ranges of {overlap.Key} ({overlap.Value}) and {region} ({cidr}) overlap: peered VNets need disjoint ranges");
+            vnets[region] = cidr;
+        }
+
+        return vnets;
+    }
+
+    private static readonly Cidr[] PrivateRanges =
+        [Cidr.Parse("10.0.0.0/8", "-"), Cidr.Parse("172.16.0.0/12", "-"), Cidr.Parse("192.168.0.0/16", "-")];
 
     private static List<string> CheckRegions(IReadOnlyList<string> regions)
     {
@@ -255,8 +341,6 @@ public sealed partial record ClusterPlan
             throw new PlanException("regions", $"'{twice.Key}' is listed twice: each region holds one VNet, list it once and raise nodesPerRegion instead");
         if (list.Count < 3)
             throw new PlanException("regions", $"{list.Count} region(s) given ({string.Join(", ", list)}): a geo-redundant cluster needs at least 3, so that losing one region keeps a majority");
-        if (list.Count > 250)
-            throw new PlanException("regions", "more than 250 regions do not fit the 10.x.0.0/16 address plan");
         return list;
     }
 
@@ -280,6 +364,9 @@ public sealed partial record ClusterPlan
         var heavy = counts.FirstOrDefault(c => 2 * c.Value >= total);
         if (heavy.Key is not null)
             throw new PlanException("nodesPerRegion", $"{heavy.Key} holds {heavy.Value} of {total} nodes: a region with half the nodes or more takes the majority down with it; spread the nodes");
+        if (total > MaxMembers)
+            throw new PlanException(config.Regions.Count > MaxMembers ? "regions" : "nodesPerRegion",
+                $"{total} nodes in {regions.Count} regions: the service refuses a member list longer than {MaxMembers} (.NEXT 6.12's commit rule is unsafe with more; README, durability), so the nodes would never start");
         return counts;
     }
 
@@ -317,21 +404,42 @@ public sealed partial record ClusterPlan
             throw new PlanException(setting, "may hold printable ASCII without spaces, quotes, '\\', '$' or '`'");
     }
 
-    private static bool CheckTls(string? pfx, string? password)
+    private static TlsMode CheckTls(StackConfig config)
     {
-        if (string.IsNullOrEmpty(pfx))
+        var mode = config.Tls?.Trim().ToLowerInvariant() switch
         {
-            if (!string.IsNullOrEmpty(password))
+            null or "" => string.IsNullOrEmpty(config.TlsPfx) ? TlsMode.Acme : TlsMode.Pfx,
+            "acme" => TlsMode.Acme,
+            "off" => TlsMode.Off,
+            "pfx" => TlsMode.Pfx,
+            _ => throw new PlanException("tls", $"'{config.Tls}' is not a TLS mode: use acme (default), pfx (with tlsPfx) or off"),
+        };
+        if (mode != TlsMode.Pfx)
+        {
+            if (!string.IsNullOrEmpty(config.TlsPfx))
+                throw new PlanException("tlsPfx", $"is set but tls is {config.Tls}: remove one of them");
+            if (!string.IsNullOrEmpty(config.TlsPfxPassword))
                 throw new PlanException("tlsPfxPassword", "is set but tlsPfx is not");
-            return false;
         }
 
-        if (!string.IsNullOrEmpty(password))
-            CheckEnvValue("tlsPfxPassword", password);
+        if (mode == TlsMode.Acme)
+        {
+            if (!Uri.TryCreate(config.AcmeServer, UriKind.Absolute, out var server) || server.Scheme != Uri.UriSchemeHttps || config.AcmeServer.Any(c => c is '\'' or ' ' or '"'))
+                throw new PlanException("acmeServer", $"'{config.AcmeServer}' is not an https ACME directory URL such as {StackConfig.LetsEncrypt}");
+            if (!string.IsNullOrEmpty(config.AcmeEmail) && !EmailPattern().IsMatch(config.AcmeEmail))
+                throw new PlanException("acmeEmail", $"'{config.AcmeEmail}' is not an e-mail address");
+        }
+
+        if (mode != TlsMode.Pfx)
+            return mode;
+        if (string.IsNullOrEmpty(config.TlsPfx))
+            throw new PlanException("tlsPfx", "is required with tls: pfx: pulumi config set --secret tlsPfx \"$(base64 -w0 node.pfx)\"");
+        if (!string.IsNullOrEmpty(config.TlsPfxPassword))
+            CheckEnvValue("tlsPfxPassword", config.TlsPfxPassword);
         byte[] bytes;
         try
         {
-            bytes = Convert.FromBase64String(pfx);
+            bytes = Convert.FromBase64String(config.TlsPfx);
         }
         catch (FormatException)
         {
@@ -340,7 +448,7 @@ public sealed partial record ClusterPlan
 
         try
         {
-            using var cert = X509CertificateLoader.LoadPkcs12(bytes, password);
+            using var cert = X509CertificateLoader.LoadPkcs12(bytes, config.TlsPfxPassword);
             if (!cert.HasPrivateKey)
                 throw new PlanException("tlsPfx", "holds no private key");
         }
@@ -349,18 +457,30 @@ public sealed partial record ClusterPlan
             throw new PlanException("tlsPfx", $"cannot be opened as PKCS#12 with tlsPfxPassword: {e.Message}");
         }
 
-        return true;
+        return mode;
     }
+
+    /// <summary>Without TLS, at most this many client addresses (one /8): more is the internet reading tokens in clear.</summary>
+    public const ulong MaxPlainHttpClients = 1UL << 24;
 
     private static List<string> CheckCidrs(StackConfig config, bool tls, List<Cidr> vnets)
     {
+        // SSH first: its rule exists whatever the API's sources are.
+        if (config.AdminCidr is not null)
+        {
+            var admin = Cidr.Parse(config.AdminCidr, "adminCidr");
+            if (admin.PrefixLength < 8)
+                throw new PlanException("adminCidr", $"'{config.AdminCidr}' opens SSH to a large part of the internet: name your own range (x.x.x.x/32)");
+            CheckOutsideVnets("adminCidr", config.AdminCidr, admin, vnets);
+        }
+
         var clients = config.ClientCidrs.Select(c => (Text: c.Trim(), Cidr: Cidr.Parse(c, "clientCidrs"))).ToList();
         if (!tls && clients.Count == 0)
-            throw new PlanException("clientCidrs", "is required without tlsPfx: tokens would cross the internet unencrypted, so name who may reach the API (your address as x.x.x.x/32)");
+            throw new PlanException("clientCidrs", "is required with tls off: tokens would cross the internet unencrypted, so name who may reach the API (your address as x.x.x.x/32)");
         if (clients.Any(c => c.Cidr.PrefixLength == 0))
         {
             if (!tls)
-                throw new PlanException("clientCidrs", "opens the plain-http API to the whole internet: set tlsPfx, or name narrower ranges");
+                throw new PlanException("clientCidrs", "opens the plain-http API to the whole internet: use tls acme (the default) or name narrower ranges");
             if (clients.Count > 1)
                 throw new PlanException("clientCidrs", "0.0.0.0/0 already holds every other range: list it alone");
             return ["Internet"];
@@ -377,13 +497,10 @@ public sealed partial record ClusterPlan
             CheckOutsideVnets("clientCidrs", clients[i].Text, clients[i].Cidr, vnets);
         }
 
-        if (config.AdminCidr is not null)
-        {
-            var admin = Cidr.Parse(config.AdminCidr, "adminCidr");
-            if (admin.PrefixLength < 8)
-                throw new PlanException("adminCidr", $"'{config.AdminCidr}' opens SSH to a large part of the internet: name your own range (x.x.x.x/32)");
-            CheckOutsideVnets("adminCidr", config.AdminCidr, admin, vnets);
-        }
+        // The ranges are disjoint, so their sizes add up to the addresses they let in.
+        var total = clients.Aggregate(0UL, (sum, c) => sum + (c.Cidr.End - c.Cidr.Network));
+        if (!tls && total > MaxPlainHttpClients)
+            throw new PlanException("clientCidrs", $"lets {total} addresses reach the plain-http API (more than a /8): that is the internet reading tokens in clear; use tls acme (the default) or name narrower ranges");
 
         return clients.Count == 0 ? ["Internet"] : clients.Select(c => c.Cidr.ToString()).ToList();
     }
@@ -404,7 +521,11 @@ public sealed partial record ClusterPlan
                 throw new PlanException("upgradeNodes", $"'{node}' is not a node of this stack ({string.Join(", ", ids)})");
         }
 
-        return upgradeNodes.ToHashSet(StringComparer.Ordinal);
+        var upgrades = upgradeNodes.ToHashSet(StringComparer.Ordinal);
+        var minority = (members.Count - 1) / 2;
+        if (upgrades.Count > minority)
+            throw new PlanException("upgradeNodes", $"names {upgrades.Count} of {members.Count} nodes: replacing more than {minority} at once stops the cluster's majority; upgrade at most {minority} per pulumi up (docs/deploy-azure.md has the rolling loop)");
+        return upgrades;
     }
 
     private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
@@ -420,4 +541,10 @@ public sealed partial record ClusterPlan
 
     [GeneratedRegex("^[A-Za-z0-9_]{2,64}$")]
     private static partial Regex VmSizePattern();
+
+    [GeneratedRegex(@"^[0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,9}$")]
+    private static partial Regex VersionPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")]
+    private static partial Regex EmailPattern();
 }

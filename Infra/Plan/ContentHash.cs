@@ -7,7 +7,7 @@ namespace GeoLedger.Infra.Plan;
 /// The content hash of a folder: SHA-256 over every file, in ordinal order of its relative path
 /// ('/' separators, compared as UTF-8 bytes), of <c>path NUL length NUL bytes</c>. Timestamps,
 /// owners and the folder's own location do not count, so two identical publishes hash alike.
-/// <c>Infra/publish.sh</c> prints the same hash with coreutils.
+/// It names the image: the program publishes the service (<c>Infra/Publish</c>) and hashes the folder.
 /// </summary>
 public static class ContentHash
 {
@@ -17,7 +17,7 @@ public static class ContentHash
     {
         var root = Path.GetFullPath(folder);
         if (!Directory.Exists(root))
-            throw new DirectoryNotFoundException($"'{root}' does not exist: run Infra/publish.sh first");
+            throw new DirectoryNotFoundException($"'{root}' does not exist: publish the service first");
 
         var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
             .Select(f => (Full: f, Relative: Path.GetRelativePath(root, f).Replace(Path.DirectorySeparatorChar, '/')))

@@ -20,9 +20,12 @@ public static class EnvFile
     /// <summary>Path of the TLS certificate on a VM (when <c>tlsPfx</c> is set).</summary>
     public const string TlsPfxPath = "/etc/geoledger/tls.pfx";
 
+    /// <summary>The PEM file (certificate, chain, key) certbot's deploy hook writes and the node reloads (ACME).</summary>
+    public const string AcmePemPath = "/etc/geoledger/tls/node.pem";
+
     /// <summary>The file's lines, in order.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Entries(
-        string apiToken, string clusterSecret, RaftTimeouts timeouts, bool tls, string? tlsPfxPassword)
+        string apiToken, string readToken, string clusterSecret, RaftTimeouts timeouts, TlsMode tls, string? tlsPfxPassword)
     {
         var entries = new List<KeyValuePair<string, string>>
         {
@@ -30,14 +33,22 @@ public static class EnvFile
             new("Ledger__DataDirectory", DataDirectory),
             new("Ledger__ApiTokens__0__Token", apiToken),
             new("Ledger__ApiTokens__0__Access", "write"),
+            new("Ledger__ApiTokens__1__Token", readToken),
+            new("Ledger__ApiTokens__1__Access", "read"),
+            new("Ledger__RequireReadAuth", "true"),
             new("Ledger__ClusterSecret", clusterSecret),
         };
         entries.AddRange(timeouts.ToEnvironment());
-        if (tls)
+        switch (tls)
         {
-            entries.Add(new("Kestrel__Certificates__Default__Path", TlsPfxPath));
-            if (!string.IsNullOrEmpty(tlsPfxPassword))
-                entries.Add(new("Kestrel__Certificates__Default__Password", tlsPfxPassword));
+            case TlsMode.Acme:
+                entries.Add(new("Ledger__TlsCertificateFile", AcmePemPath));
+                break;
+            case TlsMode.Pfx:
+                entries.Add(new("Kestrel__Certificates__Default__Path", TlsPfxPath));
+                if (!string.IsNullOrEmpty(tlsPfxPassword))
+                    entries.Add(new("Kestrel__Certificates__Default__Password", tlsPfxPassword));
+                break;
         }
 
         return entries;

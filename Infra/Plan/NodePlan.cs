@@ -45,6 +45,9 @@ public sealed record NodePlan
     /// <summary>Gallery image version (<c>x.y.z</c>) this node runs after this <c>pulumi up</c>.</summary>
     public required string ImageVersion { get; init; }
 
+    /// <summary>The id of <see cref="ImageVersion"/> in the gallery: what the VM boots from.</summary>
+    public required string ImageVersionId { get; init; }
+
     /// <summary>True when this node takes the current image in this update (new, or named in <c>upgradeNodes</c>).</summary>
     public required bool TakesCurrentImage { get; init; }
 

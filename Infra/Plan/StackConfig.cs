@@ -4,17 +4,27 @@ using System.Text.Json;
 namespace GeoLedger.Infra.Plan;
 
 /// <summary>
-/// Everything the plan decides from: the stack config (namespace <c>geoledger</c>) plus what the
-/// stack reads from its environment (subscription, stack name, the published service's hash and
-/// the image each node runs now). Plain C#: the Stack maps Pulumi's <c>Config</c> onto it.
+/// Everything the plan decides from: the stack config (namespace <c>geoledger</c>; defaults in
+/// Pulumi.yaml) plus what the stack reads from its environment (subscription, stack name, the
+/// published service and the image each node's VM really runs). Plain C#: the Stack maps Pulumi's
+/// <c>Config</c> onto it.
 /// </summary>
 public sealed record StackConfig
 {
     /// <summary>The regions of the article's cluster.</summary>
     public static readonly IReadOnlyList<string> DefaultRegions = ["eastus", "westus", "centralus"];
 
-    /// <summary><c>regions</c>: Azure regions, one VNet and at least one node each (3 or more).</summary>
+    /// <summary>Let's Encrypt's production directory, the default ACME CA.</summary>
+    public const string LetsEncrypt = "https://acme-v02.api.letsencrypt.org/directory";
+
+    /// <summary><c>regions</c>: Azure regions, one VNet and at least one node each (3 or more); order does not matter.</summary>
     public IReadOnlyList<string> Regions { get; init; } = DefaultRegions;
+
+    /// <summary><c>imageLocation</c> (required): the region of the image pipeline (storage, gallery, build).</summary>
+    public string? ImageLocation { get; init; }
+
+    /// <summary><c>vnetCidrs</c>: region → its VNet's /16, for regions missing from <see cref="VnetRanges"/> or to override it.</summary>
+    public IReadOnlyDictionary<string, string> VnetCidrs { get; init; } = new Dictionary<string, string>();
 
     /// <summary><c>nodesPerRegion</c> as a number: nodes in every region.</summary>
     public int NodesPerRegion { get; init; } = 1;
@@ -22,7 +32,7 @@ public sealed record StackConfig
     /// <summary><c>nodesPerRegion</c> as an object (<c>{"eastus": 2, ...}</c>): nodes per named region; others get <see cref="NodesPerRegion"/>.</summary>
     public IReadOnlyDictionary<string, int>? NodesByRegion { get; init; }
 
-    /// <summary><c>vmSize</c>.</summary>
+    /// <summary><c>vmSize</c>: a Gen2 size that supports Trusted Launch.</summary>
     public string VmSize { get; init; } = "Standard_B2s";
 
     /// <summary><c>adminUsername</c>: the SSH login (never the service user <c>geoledger</c>).</summary>
@@ -34,16 +44,28 @@ public sealed record StackConfig
     /// <summary><c>adminCidr</c>: who may reach SSH; without it no SSH rule exists.</summary>
     public string? AdminCidr { get; init; }
 
-    /// <summary><c>clientCidrs</c>: who may reach the API port (required without <c>tlsPfx</c>).</summary>
+    /// <summary><c>clientCidrs</c>: who may reach the API port (required when <c>tls</c> is <c>off</c>).</summary>
     public IReadOnlyList<string> ClientCidrs { get; init; } = [];
 
     /// <summary><c>apiToken</c> (secret, required): the write token of <c>Ledger:ApiTokens</c>.</summary>
     public string? ApiToken { get; init; }
 
+    /// <summary><c>readToken</c> (secret, required): the read token; reads need a token (<c>Ledger:RequireReadAuth</c>).</summary>
+    public string? ReadToken { get; init; }
+
     /// <summary><c>clusterSecret</c> (secret, required): <c>Ledger:ClusterSecret</c>.</summary>
     public string? ClusterSecret { get; init; }
 
-    /// <summary><c>tlsPfx</c> (secret, optional): base64 of a PKCS#12 file; turns the API port into 443/https.</summary>
+    /// <summary><c>tls</c>: <c>acme</c> (default: a certificate per node from <see cref="AcmeServer"/>) or <c>off</c>; a <c>tlsPfx</c> means <c>pfx</c>.</summary>
+    public string? Tls { get; init; }
+
+    /// <summary><c>acmeServer</c>: the ACME directory URL.</summary>
+    public string AcmeServer { get; init; } = LetsEncrypt;
+
+    /// <summary><c>acmeEmail</c>: the ACME account's contact (expiry notices), optional.</summary>
+    public string? AcmeEmail { get; init; }
+
+    /// <summary><c>tlsPfx</c> (secret, optional): base64 of a PKCS#12 file for every node; https on 443.</summary>
     public string? TlsPfx { get; init; }
 
     /// <summary><c>tlsPfxPassword</c> (secret, optional): the password of <see cref="TlsPfx"/>.</summary>
@@ -52,8 +74,11 @@ public sealed record StackConfig
     /// <summary><c>maxRttMs</c>: the round trip assumed for region pairs missing from <see cref="RegionRtt"/>.</summary>
     public int? MaxRttMs { get; init; }
 
-    /// <summary><c>upgradeNodes</c>: node ids that take the current image in this <c>pulumi up</c>.</summary>
+    /// <summary><c>upgradeNodes</c>: node ids that take the current image in this <c>pulumi up</c> (a minority at most).</summary>
     public IReadOnlyList<string> UpgradeNodes { get; init; } = [];
+
+    /// <summary><c>imageBuildAttempt</c>: part of the template's name; raise it to build again after a failed build.</summary>
+    public int ImageBuildAttempt { get; init; } = 1;
 
     /// <summary><c>namePrefix</c>: first part of every resource name and DNS label.</summary>
     public string NamePrefix { get; init; } = "gl";
@@ -70,7 +95,10 @@ public sealed record StackConfig
     /// <summary>Content hash (hex SHA-256, <see cref="ContentHash"/>) of the published service folder.</summary>
     public string ImageContentHash { get; init; } = "";
 
-    /// <summary>Node id → gallery image version it runs now (the stack's previous <c>nodeImages</c> output).</summary>
+    /// <summary>Hex SHA-256 of the service archive the build VM downloads and checks.</summary>
+    public string ArchiveSha256 { get; init; } = "";
+
+    /// <summary>Node id → gallery image version its VM runs now, read from Azure (absent: no VM yet).</summary>
     public IReadOnlyDictionary<string, string> DeployedImages { get; init; } = new Dictionary<string, string>();
 
     /// <summary>

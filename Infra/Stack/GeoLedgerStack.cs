@@ -1,37 +1,36 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using GeoLedger.Infra.Plan;
+using GeoLedger.Infra.Publish;
 using Pulumi;
 using Authorization = Pulumi.AzureNative.Authorization;
+using Compute = Pulumi.AzureNative.Compute;
 using Network = Pulumi.AzureNative.Network;
 
 namespace GeoLedger.Infra.Stack;
 
 /// <summary>
-/// The stack: maps Pulumi config onto <see cref="StackConfig"/>, makes the <see cref="ClusterPlan"/>
-/// and builds it. Nothing is decided here.
+/// The stack: publishes the service, maps Pulumi config and what Azure really runs onto
+/// <see cref="StackConfig"/>, makes the <see cref="ClusterPlan"/> and builds it. Nothing is decided here.
 /// </summary>
 internal static class GeoLedgerStack
 {
     /// <summary>Config namespace (the project name).</summary>
     public const string Namespace = "geoledger";
 
+    /// <summary>How the program publishes the service; the stack tests put a small stand-in here.</summary>
+    internal static Func<Task<PublishedService>> Publish { get; set; } = () =>
+        ServicePublisher.PublishAsync(RepositoryRoot(), Path.Combine(RepositoryRoot(), ServicePublisher.DefaultFolder));
+
     /// <summary>The program: resources, then the stack outputs.</summary>
     public static async Task<IDictionary<string, object?>> RunAsync()
     {
-        var config = await ReadConfigAsync().ConfigureAwait(false);
-        ClusterPlan plan;
-        try
-        {
-            plan = ClusterPlan.Build(config.Stack);
-        }
-        catch (PlanException e)
-        {
-            throw new RunException($"invalid stack config, {Namespace}:{e.Message}");
-        }
+        var published = await Publish().ConfigureAwait(false);
+        var config = await ReadConfigAsync(published).ConfigureAwait(false);
+        var plan = MakePlan(config);
+        // What each VM really runs (not what an earlier update planned): read from Azure.
+        plan = MakePlan(config with { DeployedImages = await DeployedImagesAsync(plan).ConfigureAwait(false) });
 
-        var image = new ImageBuild(plan, config.ArchivePath, config.ArchiveSha256);
-        var regions = plan.Regions.ToDictionary(r => r.Region, r => new RegionCluster(plan, r, image.VersionIds));
+        var image = new ImageBuild(plan, published.Archive);
+        var regions = plan.Regions.ToDictionary(r => r.Region, r => new RegionCluster(plan, r, image.CurrentVersionId));
 
         // Full mesh, both directions; peerings of one VNet one after another (Azure serializes them).
         var previous = new Dictionary<string, Resource>();
@@ -58,54 +57,53 @@ internal static class GeoLedgerStack
         return Outputs(plan);
     }
 
-    /// <summary>Stack outputs: URLs, images per node, and the README's curl lines (secret where they carry the token).</summary>
+    /// <summary>Stack outputs: URLs, images per node, and the README's curl lines (secret: they carry a token).</summary>
     public static Dictionary<string, object?> Outputs(ClusterPlan plan)
     {
         var first = plan.Nodes.First().PublicUrl.AbsoluteUri;
-        var token = plan.Config.ApiToken!;
-        const string curl = "curl -sS";
+        var write = $"curl -sS --location-trusted -H 'Authorization: Bearer {plan.Config.ApiToken}'";
+        var read = $"curl -sS -H 'Authorization: Bearer {plan.Config.ReadToken}'";
         return new Dictionary<string, object?>
         {
             ["nodeUrls"] = plan.Nodes.ToDictionary(n => n.Id, n => n.PublicUrl.AbsoluteUri),
             ["nodeImages"] = plan.NodeImages(),
             ["imageVersion"] = plan.Image.CurrentVersion,
+            ["imageTemplate"] = plan.Image.TemplateName,
+            ["tls"] = plan.TlsMode.ToString().ToLowerInvariant(),
             ["raftTimeouts"] = $"election {plan.Timeouts.LowerElectionMs}-{plan.Timeouts.UpperElectionMs} ms, rpc {plan.Timeouts.Rpc}, request {plan.Timeouts.Request}, heartbeat threshold {plan.Timeouts.HeartbeatThreshold} (worst RTT {plan.Timeouts.RttMs} ms)",
-            ["curlCluster"] = $"{curl} {first}v1/cluster",
-            ["curlRead"] = $"{curl} {first}v1/kv/greeting",
+            ["curlCluster"] = Output.CreateSecret($"{read} {first}v1/cluster"),
+            ["curlRead"] = Output.CreateSecret($"{read} {first}v1/kv/greeting"),
             ["curlWrite"] = Output.CreateSecret(
-                $"{curl} --location-trusted -X PUT -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' -d '{{\"value\": \"hello from Azure\"}}' {first}v1/kv/greeting"),
+                $"{write} -X PUT -H 'Content-Type: application/json' -d '{{\"value\": \"hello from Azure\"}}' {first}v1/kv/greeting"),
             ["curlArticleWrite"] = Output.CreateSecret(
-                $"{curl} --location-trusted -X PUT -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' -d '{{\"state\": \"on\"}}' {first}1"),
-            ["curlArticleRead"] = $"{curl} {first}1",
+                $"{write} -X PUT -H 'Content-Type: application/json' -d '{{\"state\": \"on\"}}' {first}1"),
+            ["curlArticleRead"] = Output.CreateSecret($"{read} {first}1"),
         };
     }
 
-    private sealed record Inputs(StackConfig Stack, string ArchivePath, string ArchiveSha256);
+    private static ClusterPlan MakePlan(StackConfig config)
+    {
+        try
+        {
+            return ClusterPlan.Build(config);
+        }
+        catch (PlanException e)
+        {
+            throw new RunException($"invalid stack config, {Namespace}:{e.Message}");
+        }
+    }
 
-    private static async Task<Inputs> ReadConfigAsync()
+    private static async Task<StackConfig> ReadConfigAsync(PublishedService published)
     {
         var config = new Config(Namespace);
         var client = await Authorization.GetClientConfig.InvokeAsync().ConfigureAwait(false);
-        var deployment = Deployment.Instance;
-
-        // The publish folder of Infra/publish.sh and the archive beside it.
-        var publishDir = Path.GetFullPath(config.Get("publishDir") ?? Path.Combine("artifacts", "publish", "linux-x64"));
-        var archive = publishDir + ".tar.gz";
-        if (!Directory.Exists(publishDir) || !File.Exists(archive))
-            throw new RunException($"the published service is missing ({publishDir}, {archive}): run Infra/publish.sh before pulumi up");
-
-        // What each node runs now: this stack's own previous output (empty on the first update).
-        var self = new StackReference("deployed", new StackReferenceArgs
-        {
-            Name = $"{deployment.OrganizationName}/{deployment.ProjectName}/{deployment.StackName}",
-        });
-        var deployed = ToStringMap(await self.GetValueAsync("nodeImages").ConfigureAwait(false));
-
         var (perRegion, byRegion) = StackConfig.ParseNodesPerRegion(config.Get("nodesPerRegion"));
         var defaults = new StackConfig();
-        var stack = new StackConfig
+        return new StackConfig
         {
             Regions = config.GetObject<string[]>("regions") ?? StackConfig.DefaultRegions,
+            ImageLocation = config.Get("imageLocation"),
+            VnetCidrs = config.GetObject<Dictionary<string, string>>("vnetCidrs") ?? [],
             NodesPerRegion = perRegion,
             NodesByRegion = byRegion,
             VmSize = config.Get("vmSize") ?? defaults.VmSize,
@@ -114,22 +112,80 @@ internal static class GeoLedgerStack
             AdminCidr = config.Get("adminCidr"),
             ClientCidrs = config.GetObject<string[]>("clientCidrs") ?? [],
             ApiToken = await RevealAsync(config.GetSecret("apiToken")).ConfigureAwait(false),
+            ReadToken = await RevealAsync(config.GetSecret("readToken")).ConfigureAwait(false),
             ClusterSecret = await RevealAsync(config.GetSecret("clusterSecret")).ConfigureAwait(false),
+            Tls = config.Get("tls"),
+            AcmeServer = config.Get("acmeServer") ?? defaults.AcmeServer,
+            AcmeEmail = config.Get("acmeEmail"),
             TlsPfx = await RevealAsync(config.GetSecret("tlsPfx")).ConfigureAwait(false),
             TlsPfxPassword = await RevealAsync(config.GetSecret("tlsPfxPassword")).ConfigureAwait(false),
             MaxRttMs = config.GetInt32("maxRttMs"),
             UpgradeNodes = config.GetObject<string[]>("upgradeNodes") ?? [],
+            ImageBuildAttempt = config.GetInt32("imageBuildAttempt") ?? defaults.ImageBuildAttempt,
             NamePrefix = config.Get("namePrefix") ?? defaults.NamePrefix,
             DataDiskSizeGb = config.GetInt32("dataDiskSizeGb") ?? defaults.DataDiskSizeGb,
             SubscriptionId = client.SubscriptionId,
-            StackName = deployment.StackName,
-            ImageContentHash = ContentHash.Of(publishDir),
-            DeployedImages = deployed,
+            StackName = Deployment.Instance.StackName,
+            ImageContentHash = published.ContentHash,
+            ArchiveSha256 = published.ArchiveSha256,
         };
+    }
 
-        await using var stream = File.OpenRead(archive);
-        var sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream).ConfigureAwait(false));
-        return new Inputs(stack, archive, sha);
+    /// <summary>
+    /// Node id → the gallery version its VM boots from now, read from Azure: a stack output would
+    /// hold what an earlier update planned even when it failed. A node without a VM is absent.
+    /// </summary>
+    private static async Task<Dictionary<string, string>> DeployedImagesAsync(ClusterPlan plan)
+    {
+        var images = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var region in plan.Regions)
+        {
+            foreach (var node in region.Nodes)
+            {
+                Compute.GetVirtualMachineResult vm;
+                try
+                {
+                    vm = await Compute.GetVirtualMachine.InvokeAsync(new Compute.GetVirtualMachineArgs
+                    {
+                        ResourceGroupName = region.ResourceGroupName,
+                        VmName = node.VmName,
+                    }).ConfigureAwait(false);
+                }
+                catch (Exception e) when (IsNotFound(e))
+                {
+                    continue;
+                }
+
+                var id = vm.StorageProfile?.ImageReference?.Id ?? "";
+                var marker = $"/images/{plan.Image.GalleryImageName}/versions/";
+                var at = id.LastIndexOf(marker, StringComparison.OrdinalIgnoreCase);
+                images[node.Id] = at < 0 ? id : id[(at + marker.Length)..];
+            }
+        }
+
+        return images;
+    }
+
+    // Azure's answers for a VM or its resource group that does not exist; anything else (no access,
+    // throttling) must stop the update rather than count the node as new and replace it.
+    private static bool IsNotFound(Exception e) =>
+        e.ToString() is var text && (text.Contains("ResourceNotFound", StringComparison.Ordinal)
+            || text.Contains("ResourceGroupNotFound", StringComparison.Ordinal)
+            || text.Contains("NotFound", StringComparison.Ordinal) && text.Contains("404", StringComparison.Ordinal));
+
+    /// <summary>The repository root: where Pulumi runs the program (Pulumi.yaml beside Service/).</summary>
+    private static string RepositoryRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Pulumi.yaml")) && File.Exists(Path.Combine(dir.FullName, "Service", "Service.csproj")))
+                    return dir.FullName;
+            }
+        }
+
+        throw new RunException("cannot find the repository (Pulumi.yaml beside Service/Service.csproj): run pulumi from the GeoLedger repository");
     }
 
     // Config secrets are always known, even in preview; the plan needs them as text, and every
@@ -146,16 +202,4 @@ internal static class GeoLedgerStack
         });
         return value.Task;
     }
-
-    private static Dictionary<string, string> ToStringMap(object? value) => value switch
-    {
-        IReadOnlyDictionary<string, object> map => map.Where(kv => kv.Value is string)
-            .ToDictionary(kv => kv.Key, kv => (string)kv.Value, StringComparer.Ordinal),
-        IDictionary<string, object> map => map.Where(kv => kv.Value is string)
-            .ToDictionary(kv => kv.Key, kv => (string)kv.Value, StringComparer.Ordinal),
-        JsonElement { ValueKind: JsonValueKind.Object } json => json.EnumerateObject()
-            .Where(p => p.Value.ValueKind == JsonValueKind.String)
-            .ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal),
-        _ => new Dictionary<string, string>(StringComparer.Ordinal),
-    };
 }

@@ -11,34 +11,28 @@ using Vmi = Pulumi.AzureNative.VirtualMachineImages;
 namespace GeoLedger.Infra.Stack;
 
 /// <summary>
-/// The image pipeline of the plan: the service archive as a private blob, an identity with the
-/// roles Azure Image Builder needs, the template (named after the content hash; AutoRun builds
-/// it on creation), the image-ready step, and one gallery image version per version in use,
-/// replicated to every cluster region.
+/// The image pipeline of the plan: the service archive as a private blob, two identities with only
+/// what each needs, a Trusted Launch gallery image definition, the template (named after the hash
+/// of its specification, replaced on any change; AutoRun builds it once and distributes the version
+/// straight to the gallery), and the image-ready step the VMs wait for.
 /// </summary>
 internal sealed class ImageBuild : ComponentResource
 {
-    // Built-in role definitions (learn.microsoft.com/azure/role-based-access-control/built-in-roles).
-    private const string ContributorRole = "b24988ac-6180-42a0-ab88-20f7382dd24c";
-    private const string ManagedIdentityOperatorRole = "f1a07417-d97a-45cb-824c-7a7467783830";
-    private const string StorageBlobDataReaderRole = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
+    /// <summary>The gallery image version id the current image's VMs boot from, once its build has succeeded.</summary>
+    public Output<string> CurrentVersionId { get; }
 
-    /// <summary>Gallery image version id per version (<c>x.y.z</c>): what each VM boots from.</summary>
-    public IReadOnlyDictionary<string, Output<string>> VersionIds { get; }
-
-    /// <summary>The gallery image version resources, by version.</summary>
-    public IReadOnlyDictionary<string, Compute.GalleryImageVersion> Versions { get; }
+    /// <summary>The template resource.</summary>
+    public Vmi.VirtualMachineImageTemplate Template { get; }
 
     /// <summary>Creates the pipeline.</summary>
     /// <param name="plan">The cluster plan.</param>
-    /// <param name="archivePath">The tar.gz that <c>Infra/publish.sh</c> wrote next to the publish folder.</param>
-    /// <param name="archiveSha256">Its SHA-256, checked on the build VM.</param>
-    public ImageBuild(ClusterPlan plan, string archivePath, string archiveSha256, ComponentResourceOptions? options = null)
+    /// <param name="archivePath">The service archive the program published.</param>
+    /// <param name="options">Pulumi options of the component.</param>
+    public ImageBuild(ClusterPlan plan, string archivePath, ComponentResourceOptions? options = null)
         : base("geoledger:infra:ImageBuild", "image", options)
     {
         var image = plan.Image;
         var child = new CustomResourceOptions { Parent = this };
-        var subscription = $"/subscriptions/{image.SubscriptionId}";
 
         var group = new Resources.ResourceGroup("image-rg", new()
         {
@@ -46,9 +40,16 @@ internal sealed class ImageBuild : ComponentResource
             Location = image.Location,
         }, child);
 
-        var identity = new ManagedIdentity.UserAssignedIdentity("image-identity", new()
+        var builder = new ManagedIdentity.UserAssignedIdentity("image-builder-identity", new()
         {
-            ResourceName = image.IdentityName,
+            ResourceName = image.BuilderIdentityName,
+            ResourceGroupName = group.Name,
+            Location = image.Location,
+        }, child);
+
+        var buildVm = new ManagedIdentity.UserAssignedIdentity("image-build-vm-identity", new()
+        {
+            ResourceName = image.BuildVmIdentityName,
             ResourceGroupName = group.Name,
             Location = image.Location,
         }, child);
@@ -61,6 +62,7 @@ internal sealed class ImageBuild : ComponentResource
             Kind = Storage.Kind.StorageV2,
             Sku = new Storage.Inputs.SkuArgs { Name = Storage.SkuName.Standard_LRS },
             AllowBlobPublicAccess = false,
+            AllowSharedKeyAccess = false,
             EnableHttpsTrafficOnly = true,
             MinimumTlsVersion = Storage.MinimumTlsVersion.TLS1_2,
         }, child);
@@ -84,30 +86,48 @@ internal sealed class ImageBuild : ComponentResource
             Source = new FileAsset(archivePath),
         }, child);
 
-        Authorization.RoleAssignment Role(string name, string role, Input<string> scope) =>
+        // Least privilege: Image Builder's identity may write image versions in the image group and
+        // assign the build VM its identity; the build VM may read the archive's container, nothing else.
+        var builderRole = new Authorization.RoleDefinition("image-builder-role", new()
+        {
+            RoleDefinitionId = image.BuilderRoleGuid,
+            RoleName = image.BuilderRoleName,
+            Description = "GeoLedger: distribute image versions to this stack's gallery",
+            Scope = group.Id,
+            AssignableScopes = { group.Id },
+            Permissions = { new Authorization.Inputs.PermissionArgs { Actions = ImageRoles.BuilderActions.ToArray() } },
+        }, child);
+
+        Authorization.RoleAssignment Assign(string name, Output<string> principal, Input<string> role, Input<string> scope) =>
             new(name, new()
             {
-                PrincipalId = identity.PrincipalId,
+                PrincipalId = principal,
                 PrincipalType = Authorization.PrincipalType.ServicePrincipal,
-                RoleDefinitionId = $"{subscription}/providers/Microsoft.Authorization/roleDefinitions/{role}",
+                RoleDefinitionId = role,
                 Scope = scope,
             }, child);
 
-        // Write the managed image into the image group; hand the identity to the build VM; read the archive.
         var roles = new Resource[]
         {
-            Role("image-builder-contributor", ContributorRole, group.Id),
-            Role("image-builder-identity-operator", ManagedIdentityOperatorRole, identity.Id),
-            Role("image-builder-blob-reader", StorageBlobDataReaderRole, account.Id),
+            Assign("image-builder-distributes", builder.PrincipalId, builderRole.Id, group.Id),
+            Assign("image-builder-assigns-build-vm-identity", builder.PrincipalId,
+                ImageRoles.BuiltIn(image.SubscriptionId, ImageRoles.ManagedIdentityOperator), buildVm.Id),
+            Assign("image-build-vm-reads-archive", buildVm.PrincipalId,
+                ImageRoles.BuiltIn(image.SubscriptionId, ImageRoles.StorageBlobDataReader),
+                Output.Format($"{account.Id}/blobServices/default/containers/{container.Name}")),
         };
 
+        // Image Builder writes the versions, not Pulumi: keep these two out of Pulumi's deletes, so
+        // that destroy removes them with the image resource group (a definition holding versions
+        // cannot be deleted on its own).
+        var retained = new CustomResourceOptions { Parent = this, RetainOnDelete = true };
         var gallery = new Compute.Gallery("gallery", new()
         {
             GalleryName = image.GalleryName,
             ResourceGroupName = group.Name,
             Location = image.Location,
             Description = "GeoLedger node images",
-        }, child);
+        }, retained);
 
         var definition = new Compute.GalleryImage("gallery-image", new()
         {
@@ -118,18 +138,16 @@ internal sealed class ImageBuild : ComponentResource
             OsType = Compute.OperatingSystemTypes.Linux,
             OsState = Compute.OperatingSystemStateTypes.Generalized,
             HyperVGeneration = Compute.HyperVGeneration.V2,
+            Features = { new Compute.Inputs.GalleryImageFeatureArgs { Name = "SecurityType", Value = "TrustedLaunchSupported" } },
             Identifier = new Compute.Inputs.GalleryImageIdentifierArgs
             {
                 Publisher = "GeoLedger",
                 Offer = "geoledger",
-                Sku = "ubuntu-24_04-lts-server-gen2",
+                Sku = "ubuntu-24_04-lts-server-gen2-tl",
             },
-        }, child);
+        }, retained);
 
-        var installScript = identity.ClientId.Apply(clientId =>
-            ImageScript.Inline(ImageScript.Install(image.BlobUrl, archiveSha256, clientId)).ToImmutableArray());
-
-        var template = new Vmi.VirtualMachineImageTemplate("image-template", new()
+        Template = new Vmi.VirtualMachineImageTemplate("image-template", new()
         {
             ImageTemplateName = image.TemplateName,
             ResourceGroupName = group.Name,
@@ -137,15 +155,15 @@ internal sealed class ImageBuild : ComponentResource
             Identity = new Vmi.Inputs.ImageTemplateIdentityArgs
             {
                 Type = Vmi.ResourceIdentityType.UserAssigned,
-                UserAssignedIdentities = { identity.Id },
+                UserAssignedIdentities = { builder.Id },
             },
             Source = new Vmi.Inputs.ImageTemplatePlatformImageSourceArgs
             {
                 Type = "PlatformImage",
-                Publisher = "Canonical",
-                Offer = "ubuntu-24_04-lts",
-                Sku = "server",
-                Version = "latest",
+                Publisher = ImageSpec.SourcePublisher,
+                Offer = ImageSpec.SourceOffer,
+                Sku = ImageSpec.SourceSku,
+                Version = ImageSpec.SourceVersion,
             },
             Customize = new object[]
             {
@@ -153,63 +171,46 @@ internal sealed class ImageBuild : ComponentResource
                 {
                     Type = "Shell",
                     Name = "install-geoledger",
-                    Inline = installScript,
+                    Inline = ImageScript.Inline(image.InstallScript).ToImmutableArray(),
                 },
             },
             Distribute = new object[]
             {
-                new Vmi.Inputs.ImageTemplateManagedImageDistributorArgs
+                new Vmi.Inputs.ImageTemplateSharedImageDistributorArgs
                 {
-                    Type = "ManagedImage",
-                    ImageId = image.ManagedImageId(image.CurrentVersion),
-                    Location = image.Location,
-                    RunOutputName = "managed-image",
+                    Type = "SharedImage",
+                    GalleryImageId = definition.Id.Apply(id => $"{id}/versions/{image.CurrentVersion}"),
+                    RunOutputName = "gallery-version",
+                    TargetRegions = image.ReplicationRegions
+                        .Select(r => new Vmi.Inputs.TargetRegionArgs { Name = r, ReplicaCount = 1 }).ToArray(),
                 },
             },
             VmProfile = new Vmi.Inputs.ImageTemplateVmProfileArgs
             {
-                VmSize = "Standard_D2ds_v4",
-                UserAssignedIdentities = { identity.Id },
+                VmSize = image.BuildVmSize,
+                UserAssignedIdentities = { buildVm.Id },
             },
-            BuildTimeoutInMinutes = 60,
-            AutoRun = new Vmi.Inputs.ImageTemplateAutoRunArgs { State = Vmi.AutoRunState.Enabled },
-        }, new CustomResourceOptions { Parent = this, DependsOn = roles.Append(blob).ToArray() });
+            BuildTimeoutInMinutes = image.BuildTimeoutMinutes,
+            AutoRun = new Vmi.Inputs.ImageTemplateAutoRunArgs { State = Vmi.AutoRunState.AutoRunEnabled },
+        }, TemplateOptions(this, roles.Append(blob)));
 
-        var ready = ImageReady.WhenBuilt(template, image.ResourceGroupName, image.ManagedImageId(image.CurrentVersion), TimeSpan.FromMinutes(90));
-
-        var targets = plan.Regions
-            .Select(r => new Compute.Inputs.TargetRegionArgs { Name = r.Region, RegionalReplicaCount = 1 })
-            .ToArray();
-        var versions = new Dictionary<string, Compute.GalleryImageVersion>();
-        foreach (var version in image.AllVersions)
-        {
-            // The current version waits for its build; an older one points at its managed image,
-            // which that version's build left in the image group.
-            Input<string> source = version == image.CurrentVersion ? ready : image.ManagedImageId(version);
-            versions[version] = new Compute.GalleryImageVersion($"image-{version}", new()
-            {
-                GalleryName = gallery.Name,
-                GalleryImageName = definition.Name,
-                GalleryImageVersionName = version,
-                ResourceGroupName = group.Name,
-                Location = image.Location,
-                PublishingProfile = new Compute.Inputs.GalleryImageVersionPublishingProfileArgs
-                {
-                    TargetRegions = targets,
-                },
-                StorageProfile = new Compute.Inputs.GalleryImageVersionStorageProfileArgs
-                {
-                    Source = new Compute.Inputs.GalleryArtifactVersionFullSourceArgs { Id = source },
-                },
-            }, child);
-        }
-
-        Versions = versions;
-        VersionIds = versions.ToDictionary(v => v.Key, v => v.Value.Id);
+        CurrentVersionId = ImageReady.WhenBuilt(Template, image, plan.Config.ImageBuildAttempt, TimeSpan.FromMinutes(90));
         RegisterOutputs(new Dictionary<string, object?>
         {
             ["currentVersion"] = image.CurrentVersion,
-            ["versionIds"] = Output.All(versions.Select(v => v.Value.Id.Apply(id => $"{v.Key}={id}"))),
+            ["templateName"] = image.TemplateName,
         });
     }
+
+    /// <summary>
+    /// The template's options: a template cannot be updated in place, so any change replaces it, the
+    /// old one first; it waits for its roles and the archive.
+    /// </summary>
+    internal static CustomResourceOptions TemplateOptions(Resource? parent, IEnumerable<Resource> dependsOn) => new()
+    {
+        Parent = parent,
+        DependsOn = dependsOn.ToArray(),
+        ReplaceOnChanges = { "*" },
+        DeleteBeforeReplace = true,
+    };
 }

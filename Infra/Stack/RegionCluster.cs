@@ -11,7 +11,8 @@ namespace GeoLedger.Infra.Stack;
 /// <summary>
 /// One region of the plan: resource group, VNet and subnet, NSG, and per node a Standard static
 /// public IP with its DNS label, a NIC with the static private IP, a protected data disk and the
-/// Linux VM booting the node's gallery image version with its cloud-init as custom data.
+/// Trusted Launch Linux VM (Secure Boot, vTPM, boot diagnostics) booting the node's gallery image
+/// version with its cloud-init as custom data.
 /// </summary>
 internal sealed class RegionCluster : ComponentResource
 {
@@ -31,7 +32,11 @@ internal sealed class RegionCluster : ComponentResource
     public IReadOnlyDictionary<string, string> PublicUrls { get; }
 
     /// <summary>Creates the region.</summary>
-    public RegionCluster(ClusterPlan plan, RegionPlan region, IReadOnlyDictionary<string, Output<string>> imageVersionIds, ComponentResourceOptions? options = null)
+    /// <param name="plan">The cluster plan.</param>
+    /// <param name="region">This region's part of it.</param>
+    /// <param name="currentVersionId">The current image's version id, known once its build succeeded; nodes on an older version use the plan's id.</param>
+    /// <param name="options">Pulumi options of the component.</param>
+    public RegionCluster(ClusterPlan plan, RegionPlan region, Output<string> currentVersionId, ComponentResourceOptions? options = null)
         : base("geoledger:infra:RegionCluster", region.Region, options)
     {
         var child = new CustomResourceOptions { Parent = this };
@@ -154,9 +159,22 @@ internal sealed class RegionCluster : ComponentResource
                         },
                     },
                 },
+                SecurityProfile = new Compute.Inputs.SecurityProfileArgs
+                {
+                    SecurityType = Compute.SecurityTypes.TrustedLaunch,
+                    UefiSettings = new Compute.Inputs.UefiSettingsArgs { SecureBootEnabled = true, VTpmEnabled = true },
+                },
+                // Managed boot diagnostics: the serial log and a screenshot when a node does not come up.
+                DiagnosticsProfile = new Compute.Inputs.DiagnosticsProfileArgs
+                {
+                    BootDiagnostics = new Compute.Inputs.BootDiagnosticsArgs { Enabled = true },
+                },
                 StorageProfile = new Compute.Inputs.StorageProfileArgs
                 {
-                    ImageReference = new Compute.Inputs.ImageReferenceArgs { Id = imageVersionIds[node.ImageVersion] },
+                    ImageReference = new Compute.Inputs.ImageReferenceArgs
+                    {
+                        Id = node.ImageVersion == plan.Image.CurrentVersion ? currentVersionId : Output.Create(node.ImageVersionId),
+                    },
                     OsDisk = new Compute.Inputs.OSDiskArgs
                     {
                         CreateOption = Compute.DiskCreateOptionTypes.FromImage,
@@ -174,7 +192,7 @@ internal sealed class RegionCluster : ComponentResource
                         },
                     },
                 },
-            }, VmOptions(node));
+            }, VmOptions(this, node));
         }
 
         Vms = vms;
@@ -189,12 +207,13 @@ internal sealed class RegionCluster : ComponentResource
 
     // A new image or new cloud-init can only reach a VM by replacing it: delete first (same name,
     // same NIC, same data disk), and only for the nodes this update upgrades; the others ignore it.
-    private CustomResourceOptions VmOptions(NodePlan node) => new()
+    internal static CustomResourceOptions VmOptions(Resource? parent, NodePlan node) => new()
     {
-        Parent = this,
+        Parent = parent,
         DeleteBeforeReplace = true,
         ReplaceOnChanges = { "storageProfile.imageReference", "osProfile.customData" },
-        IgnoreChanges = node.TakesCurrentImage ? [] : ["osProfile.customData"],
+        // securityProfile too: a VM made before Trusted Launch cannot change it in place.
+        IgnoreChanges = node.TakesCurrentImage ? [] : ["osProfile.customData", "securityProfile"],
     };
 
     private static Network.Inputs.SecurityRuleArgs Rule(NsgRule rule)

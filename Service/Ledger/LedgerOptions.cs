@@ -24,6 +24,13 @@ public sealed class LedgerOptions
     /// <summary>Shared secret carried by every Raft message.</summary>
     public string? ClusterSecret { get; set; }
 
+    /// <summary>
+    /// A PEM file with the client port's certificate, its chain and its private key (an ACME
+    /// certificate as certbot's deploy hook writes it); reloaded when it changes. Unset: Kestrel's
+    /// own certificate settings serve https.
+    /// </summary>
+    public string? TlsCertificateFile { get; set; }
+
     /// <summary>Log entries between snapshots (etcd's default snapshot count too). Applying waits while a snapshot is written.</summary>
     public long SnapshotInterval { get; set; } = 100_000;
 
