@@ -49,6 +49,7 @@ public static class LedgerNode
     {
         var options = builder.Configuration.GetSection("Ledger").Get<LedgerOptions>() ?? new LedgerOptions();
         Validate(options);
+        var caps = builder.AddNodeLimits();
         var topology = NodeTopology.Resolve(builder.Configuration, options);
         var self = topology.Self;
         if (topology.Config.Members.Count > MaxMembers)
@@ -56,12 +57,11 @@ public static class LedgerNode
                 $"the node config lists {topology.Config.Members.Count} members; GeoLedger refuses more than {MaxMembers}. .NEXT 6.12's leader commits the median " +
                 "of the first replication replies to arrive, which with 4 or more members can commit an entry that only a minority holds " +
                 "(the fault suite lost an acknowledged write on 5 nodes this way). Use 1 to 3 members until that is fixed.");
-        if (string.IsNullOrEmpty(options.ClusterSecret) && topology.Config.Members.Any(m => !IsLoopback(m.Raft)))
+        if (string.IsNullOrEmpty(options.ClusterSecret) && topology.Config.Members.Any(m => NodeTopology.LoopbackAddress(m.Raft) is null))
             throw new InvalidOperationException("Ledger:ClusterSecret is required: some member's Raft endpoint is not on loopback, and Raft must not be open to anyone who can reach the port");
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory ?? Path.Combine(builder.Environment.ContentRootPath, ".data", self.Id));
         options.DataDirectory = dataDirectory;
-        Directory.CreateDirectory(dataDirectory);
         var dataLock = DataDirectoryLock.Acquire(dataDirectory);
 
         builder.Services.AddSingleton(_ => dataLock); // a factory, so that the container disposes it with the node
@@ -137,8 +137,16 @@ public static class LedgerNode
         {
             kestrel.AddServerHeader = false;
             foreach (var endpoint in topology.Client)
-                kestrel.Listen(endpoint.Address, endpoint.Port, listen => { if (endpoint.Https) listen.UseLedgerHttps(certificates); });
-            kestrel.Listen(topology.Raft.Address, topology.Raft.Port);
+            {
+                kestrel.Listen(endpoint.Address, endpoint.Port, listen =>
+                {
+                    caps.Client.Guard(listen); // before TLS: an evicted connection costs no handshake
+                    if (endpoint.Https)
+                        listen.UseLedgerHttps(certificates);
+                });
+            }
+
+            kestrel.Listen(topology.Raft.Address, topology.Raft.Port, caps.Raft.Guard); // its own cap: clients never take Raft's connections
         });
         builder.AddLedgerTelemetry();
         return builder;
@@ -173,6 +181,7 @@ public static class LedgerNode
         var raftPort = app.Services.GetRequiredService<NodeTopology>().Raft.Port;
         var view = app.Services.GetRequiredService<ClusterView>();
         view.Raft.LeaderChanged += (_, leader) => LogMessages.LeaderChanged(app.Logger, view.Leader?.Id ?? (leader is null ? "none" : "unknown"));
+        app.UseConnectionCaps();
 
         app.MapWhen(context => ClientPipeline.IsRaftPort(context, raftPort), raft =>
         {
@@ -190,6 +199,7 @@ public static class LedgerNode
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseClientPipeline();
+        app.UseAdmissionControl();
         app.MapKvApi();
         app.MapClusterApi();
         app.MapArticleApi();
@@ -229,7 +239,4 @@ public static class LedgerNode
         if (options.TestApplyDelayMs < 0 || options.TestFollowerApplyDelayMs < 0)
             throw new InvalidOperationException("Ledger:TestApplyDelayMs and Ledger:TestFollowerApplyDelayMs must not be negative");
     }
-
-    private static bool IsLoopback(Uri url) =>
-        url.IsLoopback || (System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 }

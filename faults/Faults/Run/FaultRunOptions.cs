@@ -29,12 +29,15 @@ public sealed record FaultRunOptions
     /// <summary>Run without network namespaces (no partitions) even as root.</summary>
     public bool NoNetworkNamespaces { get; init; }
 
+    /// <summary>Keep the history of a passing run too (a failing run's is always kept), for another checker or as evidence.</summary>
+    public bool KeepHistory { get; init; }
+
     /// <summary>Time the checker may take before its verdict is unknown.</summary>
     public int CheckSeconds { get; init; } = 180;
 
     public const string Usage = """
         usage: faults run [--seconds 150] [--seed N] [--nodes 3 (the only size the service accepts now)] [--clients 10] [--keys 6] [--rate 25]
-                          [--out DIR] [--check-seconds 180] [--sabotage] [--no-netns] [--majority-crash]
+                          [--out DIR] [--check-seconds 180] [--sabotage] [--no-netns] [--majority-crash] [--keep-history]
                faults check <history.json> [--timeout-seconds N]
         """;
 
@@ -68,6 +71,7 @@ public sealed record FaultRunOptions
                     "--sabotage" => options with { Sabotage = true },
                     "--no-netns" => options with { NoNetworkNamespaces = true },
                     "--majority-crash" => options with { MajorityCrash = true },
+                    "--keep-history" => options with { KeepHistory = true },
                     _ => throw new FormatException($"unknown option '{args[i]}'"),
                 };
             }
