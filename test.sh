@@ -29,7 +29,7 @@ else
   echo "test.sh: leaving out the ACME test (Service.Tests/Tls): it needs pebble, pebble-challtestsrv, certbot and openssl (apt-get install pebble certbot openssl, as root; .ci/run does)."
 fi
 
-# The fault suite (README "Reliability"): partitions need root and nftables; the run says what it left out.
+# The fault suite (docs/durability.md): partitions need root and nftables; the run says what it left out.
 faults=(dotnet run --project faults/Faults --no-build "${build[@]}" --)
 "${faults[@]}" run --seconds "${GEOLEDGER_FAULT_SECONDS:-150}"
 if [ "$(id -u)" = 0 ] && command -v nft >/dev/null; then

@@ -16,7 +16,10 @@ public sealed class NodeProcess : IAsyncDisposable
 
     /// <summary>Prepares (does not start) the node described by <paramref name="spec"/>.</summary>
     /// <param name="spec">The node.</param>
-    /// <param name="settings">Extra configuration, as <c>--Key=Value</c> arguments (e.g. <c>Raft:rpcTimeout</c>).</param>
+    /// <param name="settings">
+    /// Extra configuration (e.g. <c>Raft:rpcTimeout</c>), passed in the environment as <c>Raft__rpcTimeout</c>: secrets and
+    /// tokens never appear on a command line, which every user of the machine can read (<c>ps</c>, /proc/PID/cmdline).
+    /// </param>
     /// <param name="output">Receives each output line, already prefixed with <c>[id]</c>.</param>
     /// <param name="commandLine">
     /// Arguments that replace the node config file (e.g. the article's <c>--members:N</c> form); the
@@ -77,7 +80,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 info.ArgumentList.Add(argument);
         info.ArgumentList.Add($"--Ledger:DataDirectory={Spec.DataDirectory}");
         foreach (var (key, value) in settings)
-            info.ArgumentList.Add($"--{key}={value}");
+            info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
         var started = new Process { StartInfo = info, EnableRaisingEvents = true };

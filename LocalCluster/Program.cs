@@ -33,7 +33,9 @@ for (var i = 0; i < args.Length; i++)
                   --nodes  number of nodes, 1-7 (default 3; odd sizes recommended)
                   --port   first client port; node i uses port+i for clients and port+2000+i for Raft (default 5081)
                   --data   folder for the nodes' data, kept between runs (default .data/local-cluster in the repository)
-                  --set    a setting passed to every node, e.g. --set Ledger:SnapshotInterval=1000
+                  --set    a setting passed to every node (in its environment), e.g. --set Ledger:SnapshotInterval=1000;
+                           give secrets in this command's environment instead (Ledger__ClusterSecret=...), as
+                           every user of the machine can read its command line
                 """);
             return 64;
     }

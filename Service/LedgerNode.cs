@@ -3,9 +3,14 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GeoLedger.Api;
+using GeoLedger.Auth;
 using GeoLedger.Cluster;
+using GeoLedger.Health;
 using GeoLedger.Ledger;
+using GeoLedger.OpenApi;
+using GeoLedger.StatusPage;
 using GeoLedger.Storage;
+using GeoLedger.Telemetry;
 using GeoLedger.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
@@ -46,17 +51,17 @@ public static class LedgerNode
     {
         var options = builder.Configuration.GetSection("Ledger").Get<LedgerOptions>() ?? new LedgerOptions();
         Validate(options);
+        var caps = builder.AddNodeLimits();
         var topology = NodeTopology.Resolve(builder.Configuration, options);
         var self = topology.Self;
         if (topology.Config.Members.Count > MaxMembers)
             throw new InvalidOperationException(
                 $"the node config lists {topology.Config.Members.Count} members; GeoLedger takes 1 to {MaxMembers} (odd sizes recommended: 3, 5 or 7)");
-        if (string.IsNullOrEmpty(options.ClusterSecret) && topology.Config.Members.Any(m => !IsLoopback(m.Raft)))
+        if (string.IsNullOrEmpty(options.ClusterSecret) && topology.Config.Members.Any(m => NodeTopology.LoopbackAddress(m.Raft) is null))
             throw new InvalidOperationException("Ledger:ClusterSecret is required: some member's Raft endpoint is not on loopback, and Raft must not be open to anyone who can reach the port");
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory ?? Path.Combine(builder.Environment.ContentRootPath, ".data", self.Id));
         options.DataDirectory = dataDirectory;
-        Directory.CreateDirectory(dataDirectory);
         var dataLock = DataDirectoryLock.Acquire(dataDirectory);
 
         builder.Services.AddSingleton(_ => dataLock); // a factory, so that the container disposes it with the node
@@ -64,7 +69,11 @@ public static class LedgerNode
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new ClusterSecret(options.ClusterSecret));
-        builder.Services.AddSingleton<ApiAuthentication>();
+        builder.Services.AddLedgerAuthentication(new ApiTokens(options));
+        builder.Services.AddSingleton<ClientHosts>();
+        builder.Services.AddLedgerHealthChecks();
+        builder.Services.AddLedgerOpenApi();
+        builder.Services.AddStatusPage(topology);
         builder.Services.AddSingleton<LedgerStore>();
         builder.Services.AddSingleton(sp => new LedgerStateMachine(sp.GetRequiredService<LedgerStore>(), sp.GetRequiredService<ILogger<LedgerStateMachine>>())
         {
@@ -97,6 +106,9 @@ public static class LedgerNode
             sp.GetRequiredService<ILogger<LedgerLog>>())
         {
             Self = ReplicationProbe.MemberKey(self.Raft),
+            FlushTimed = sp.GetRequiredService<LedgerMetrics>().LogFlushed,
+            SnapshotPublished = sp.GetRequiredService<LedgerMetrics>().SnapshotWritten,
+            Applied = () => sp.GetRequiredService<LedgerMetrics>().StoreSize(sp.GetRequiredService<LedgerStore>().Count, sp.GetRequiredService<LedgerStore>().LiveBytes),
         });
         builder.Services.AddSingleton<IPersistentState>(sp => sp.GetRequiredService<LedgerLog>());
         builder.Services.AddSingleton<IAuditTrail<IRaftLogEntry>>(sp => sp.GetRequiredService<LedgerLog>());
@@ -119,7 +131,7 @@ public static class LedgerNode
         {
             // A vote must fail well inside the candidate timeout (the election timeout) for a frozen member not to stall elections.
             var lowerElectionTimeout = TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<HttpClusterMemberConfiguration>>().Value.LowerElectionTimeout);
-            return new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3);
+            return new RaftTrafficObserver(new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3), topology.Config, sp.GetRequiredService<LedgerMetrics>());
         });
 
         builder.Services.AddSingleton(sp =>
@@ -145,9 +157,18 @@ public static class LedgerNode
         {
             kestrel.AddServerHeader = false;
             foreach (var endpoint in topology.Client)
-                kestrel.Listen(endpoint.Address, endpoint.Port, listen => { if (endpoint.Https) listen.UseLedgerHttps(certificates); });
-            kestrel.Listen(topology.Raft.Address, topology.Raft.Port);
+            {
+                kestrel.Listen(endpoint.Address, endpoint.Port, listen =>
+                {
+                    caps.Client.Guard(listen); // before TLS: an evicted connection costs no handshake
+                    if (endpoint.Https)
+                        listen.UseLedgerHttps(certificates);
+                });
+            }
+
+            kestrel.Listen(topology.Raft.Address, topology.Raft.Port, caps.Raft.Guard); // its own cap: clients never take Raft's connections
         });
+        builder.AddLedgerTelemetry();
         return builder;
     }
 
@@ -181,7 +202,7 @@ public static class LedgerNode
             return keys;
         };
         LogMessages.NodeStarting(app.Logger, topology.Self.Id, topology.Self.Public, topology.Self.Raft, topology.Config.Members.Count, options.DataDirectory!);
-        if (app.Services.GetRequiredService<ApiAuthentication>().IsOff)
+        if (app.Services.GetRequiredService<ApiTokens>().IsOff)
             LogMessages.AuthenticationOff(app.Logger);
         return Task.CompletedTask;
     }
@@ -195,6 +216,7 @@ public static class LedgerNode
         var raftPort = app.Services.GetRequiredService<NodeTopology>().Raft.Port;
         var view = app.Services.GetRequiredService<ClusterView>();
         view.Raft.LeaderChanged += (_, leader) => LogMessages.LeaderChanged(app.Logger, view.Leader?.Id ?? (leader is null ? "none" : "unknown"));
+        app.UseConnectionCaps();
 
         app.MapWhen(context => ClientPipeline.IsRaftPort(context, raftPort), raft =>
         {
@@ -212,9 +234,13 @@ public static class LedgerNode
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseClientPipeline();
+        app.UseAdmissionControl();
         app.MapKvApi();
         app.MapClusterApi();
         app.MapArticleApi();
+        app.MapLedgerHealthChecks();
+        app.UseLedgerTelemetry();
+        app.MapLedgerOpenApi();
         return app;
     }
 
@@ -250,7 +276,4 @@ public static class LedgerNode
         if (options.TestApplyDelayMs < 0 || options.TestFollowerApplyDelayMs < 0 || options.TestAppendDelayMs < 0 || options.TestSnapshotAnswerDelayMs < 0)
             throw new InvalidOperationException("Ledger:TestApplyDelayMs, Ledger:TestFollowerApplyDelayMs, Ledger:TestAppendDelayMs and Ledger:TestSnapshotAnswerDelayMs must not be negative");
     }
-
-    private static bool IsLoopback(Uri url) =>
-        url.IsLoopback || (System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 }

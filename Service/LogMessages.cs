@@ -32,32 +32,32 @@ internal static partial class LogMessages
     [LoggerMessage(1008, LogLevel.Warning, "Suppressed {Count} .NEXT log lines in the last minute (at most {Limit} a minute are written)")]
     public static partial void DotNextLinesSuppressed(ILogger logger, int count, int limit);
 
-    // 1100-1199: the write-ahead log, snapshots and the state machine (Service/Storage, Service/Ledger).
+    // 1200-1299: the write-ahead log, snapshots and the state machine (Service/Storage, Service/Ledger).
 
-    [LoggerMessage(1100, LogLevel.Warning, "Log tail cut at entry {Index} in {Segment}: {Bytes} bytes after it were written but never flushed before the process stopped (no acknowledged entry is among them)")]
+    [LoggerMessage(1200, LogLevel.Warning, "Log tail cut at entry {Index} in {Segment}: {Bytes} bytes after it were written but never flushed before the process stopped (no acknowledged entry is among them)")]
     public static partial void LogTailCut(ILogger logger, long index, string segment, long bytes);
 
-    [LoggerMessage(1101, LogLevel.Warning, "Could not prepare the next log segment in {Directory}: {Reason}; the next one will be created when needed")]
+    [LoggerMessage(1201, LogLevel.Warning, "Could not prepare the next log segment in {Directory}: {Reason}; the next one will be created when needed")]
     public static partial void SparePreparationFailed(ILogger logger, string directory, string reason);
 
-    [LoggerMessage(1102, LogLevel.Critical, "Flushing the write-ahead log in {Directory} failed: {Reason}. Nothing written since the last flush can be trusted; the node stops accepting entries")]
+    [LoggerMessage(1202, LogLevel.Critical, "Flushing the write-ahead log in {Directory} failed: {Reason}. Nothing written since the last flush can be trusted; the node stops accepting entries")]
     public static partial void LogFlushFailed(ILogger logger, string directory, string reason);
 
-    [LoggerMessage(1103, LogLevel.Critical, "Log entry {Index} cannot be decoded and was applied as a no-op on this node ({Reason}); every node skips it alike")]
+    [LoggerMessage(1203, LogLevel.Critical, "Log entry {Index} cannot be decoded and was applied as a no-op on this node ({Reason}); every node skips it alike")]
     public static partial void UndecodableEntry(ILogger logger, long index, string reason);
 
-    [LoggerMessage(1104, LogLevel.Information, "Snapshot {File} written at log index {Index} with {Keys} keys in {Milliseconds} ms (applying went on meanwhile)")]
+    [LoggerMessage(1204, LogLevel.Information, "Snapshot {File} written at log index {Index} with {Keys} keys in {Milliseconds} ms (applying went on meanwhile)")]
     public static partial void SnapshotWrittenInBackground(ILogger logger, string file, long index, int keys, long milliseconds);
 
-    [LoggerMessage(1105, LogLevel.Error, "Writing a snapshot at log index {Index} failed: {Reason}; the log keeps its entries and the next snapshot tries again")]
+    [LoggerMessage(1205, LogLevel.Error, "Writing a snapshot at log index {Index} failed: {Reason}; the log keeps its entries and the next snapshot tries again")]
     public static partial void SnapshotFailed(ILogger logger, long index, string reason);
 
-    [LoggerMessage(1106, LogLevel.Information, "Installed snapshot {File} from the leader at log index {Index} in {Milliseconds} ms")]
+    [LoggerMessage(1206, LogLevel.Information, "Installed snapshot {File} from the leader at log index {Index} in {Milliseconds} ms")]
     public static partial void SnapshotInstalled(ILogger logger, string file, long index, long milliseconds);
 
-    [LoggerMessage(1107, LogLevel.Information, "Imported {Count} entries ({First}..{Last}) from the previous write-ahead log format in {Directory}")]
+    [LoggerMessage(1207, LogLevel.Information, "Imported {Count} entries ({First}..{Last}) from the previous write-ahead log format in {Directory}")]
     public static partial void LogImported(ILogger logger, long count, long first, long last, string directory);
 
-    [LoggerMessage(1108, LogLevel.Critical, "Applying log entry {Index} failed: {Reason}. This node stops applying; restart it")]
+    [LoggerMessage(1208, LogLevel.Critical, "Applying log entry {Index} failed: {Reason}. This node stops applying; restart it")]
     public static partial void ApplyFailed(ILogger logger, long index, string reason);
 }

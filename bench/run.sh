@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GeoLedger vs etcd on loopback (README "Performance"): installs what is missing, builds Release,
+# GeoLedger vs etcd on loopback (docs/performance.md): installs what is missing, builds Release,
 # starts a 3-node GeoLedger cluster and a 3-member etcd cluster in turn, prints one table and
 # writes bench/results/<timestamp>.json. Options: bench/run.sh --help
 set -euo pipefail

@@ -4,13 +4,15 @@ using static GeoLedger.Tests.Api.ApiAssert;
 
 namespace GeoLedger.Tests.Api;
 
-/// <summary>A node with a write token <c>w</c> and a read token <c>r</c>; reads open (<c>Ledger:RequireReadAuth</c> false).</summary>
+/// <summary>A node with a write token <c>w</c>, a read token <c>r</c> and an admin token <c>a</c>; reads open (<c>Ledger:RequireReadAuth</c> false).</summary>
 public sealed class TokenNodeFixture() : NodeFixture(new()
 {
     ["Ledger:ApiTokens:0:Token"] = "w",
     ["Ledger:ApiTokens:0:Access"] = "write",
     ["Ledger:ApiTokens:1:Token"] = "r",
     ["Ledger:ApiTokens:1:Access"] = "read",
+    ["Ledger:ApiTokens:2:Token"] = "a",
+    ["Ledger:ApiTokens:2:Access"] = "admin",
 });
 
 /// <summary>Writes need a write token (401 without or with an unknown one, 403 with a read one); reads and probes stay open.</summary>
@@ -92,6 +94,14 @@ public sealed class AuthenticationTests(TokenNodeFixture node) : IClassFixture<T
         using var delete = await Client.SendAsync(Write(HttpMethod.Delete, "/v1/kv/auth/ok", "Bearer w"));
         Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
         Assert.Equal("absent", await node.ReadAsync("auth/ok"));
+    }
+
+    [Fact]
+    public async Task An_admin_token_can_write_too()
+    {
+        using var put = await Client.SendAsync(Write(HttpMethod.Put, "/v1/kv/auth/admin", "Bearer a"));
+
+        await EntryAsync(put, "auth/admin", "\"intruder\"");
     }
 
     [Theory]

@@ -90,6 +90,17 @@ public sealed class ClusterApiTests(NodeFixture node) : IClassFixture<NodeFixtur
         NodeHeaders(response);
     }
 
+    [Theory]
+    [InlineData("POST", "/healthz")]
+    [InlineData("OPTIONS", "/readyz")]
+    [InlineData("DELETE", "/readyz")]
+    public async Task The_probes_answer_only_get(string method, string path)
+    {
+        using var response = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        await ProblemAsync(response, HttpStatusCode.MethodNotAllowed);
+    }
+
     [Fact]
     public async Task An_unknown_route_and_a_wrong_method_are_problems_too()
     {

@@ -13,8 +13,8 @@ namespace GeoLedger.Tests.Api;
 /// <remarks>Any public type of the service assembly names its entry point; <c>Program</c> would be ambiguous with the launcher's.</remarks>
 public sealed class LedgerFactory : WebApplicationFactory<GeoLedger.Ledger.LedgerOptions>
 {
-    /// <summary>Carries the request target as the client sent it, for <see cref="RawTargetFilter"/>.</summary>
-    private const string RawTargetHeader = "X-Test-Raw-Target";
+    /// <summary>Carries the request target as the client sent it, for <see cref="RawTargetFilter"/>; a test may set it to send a target Uri would unescape (%31).</summary>
+    public const string RawTargetHeader = "X-Test-Raw-Target";
 
     private readonly Dictionary<string, string?> settings;
     private readonly bool ownsDataDirectory;
@@ -108,7 +108,8 @@ public sealed class LedgerFactory : WebApplicationFactory<GeoLedger.Ledger.Ledge
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            request.Headers.TryAddWithoutValidation(RawTargetHeader, request.RequestUri!.PathAndQuery);
+            if (!request.Headers.Contains(RawTargetHeader))
+                request.Headers.TryAddWithoutValidation(RawTargetHeader, request.RequestUri!.PathAndQuery);
             return base.SendAsync(request, cancellationToken);
         }
     }

@@ -62,14 +62,39 @@ public sealed class ReadAuthenticationTests(ReadAuthNodeFixture node) : IClassFi
     }
 
     [Theory]
-    [InlineData("/healthz")]
-    [InlineData("/readyz")]
-    public async Task Probes_need_no_token(string path)
+    [InlineData("/healthz", """{"status":"alive"}""")]
+    [InlineData("/readyz", """{"status":"ready"}""")]
+    public async Task Probes_need_no_token_and_without_one_tell_only_the_status(string path, string body)
     {
         using var response = await node.Client.SendAsync(Get(path, null));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(body, await response.Content.ReadAsStringAsync());
+        NodeHeaders(response, leader: null);
+    }
+
+    [Theory]
+    [InlineData("r")]
+    [InlineData("w")]
+    public async Task Readyz_with_a_read_token_names_the_leader_and_the_applied_index(string token)
+    {
+        using var response = await node.Client.SendAsync(Get("/readyz", token));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await BodyAsync(response);
+        Assert.Equal("ready", body.GetProperty("status").GetString());
+        Assert.Equal("node-0", body.GetProperty("leader").GetString());
+        Assert.True(body.GetProperty("appliedIndex").GetInt64() >= 1, body.GetRawText());
         NodeHeaders(response);
+    }
+
+    [Fact]
+    public async Task A_401_does_not_name_the_leader()
+    {
+        using var response = await node.Client.SendAsync(Get("/v1/cluster", "nope"));
+
+        await ProblemAsync(response, HttpStatusCode.Unauthorized, "Unknown token");
+        Assert.False(response.Headers.Contains("X-GeoLedger-Leader"));
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class StartupFailureTests : IDisposable
     [Fact]
     public async Task An_unknown_access_is_refused_naming_the_setting()
     {
-        await AssertRefusedAsync("Ledger:ApiTokens:0:Access is 'admin'", "--Ledger:ApiTokens:0:Token=w", "--Ledger:ApiTokens:0:Access=admin");
+        await AssertRefusedAsync("Ledger:ApiTokens:0:Access is 'root': use read, write or admin", "--Ledger:ApiTokens:0:Token=w", "--Ledger:ApiTokens:0:Access=root");
     }
 
     [Fact]

@@ -147,7 +147,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         var keys = new List<string>
         {
             "plain", "with space", "slash/inside/key", "trailing/", "/leading", "a//double", "percent%25literal", "plus+sign", "question?mark", "hash#tag",
-            "amp&eq=", "unicodé", "中文键", "emoji😀", "rtl עברית", "zwj\u200Djoiner", "bom\uFEFFinside", "combining e\u0301", "quote\"and'apos",
+            "amp&eq=", "unicodé", "中文键", "emoji😀", "rtl עברית", "zwj\u200Djoiner", "bom\uFEFFinside", "combining x\u0301", "quote\"and'apos",
             "back\\slash", "tilde~", "colon:semi;", "brackets[]{}<>", "dots.in.key", "...", "line\u2028separator", "nbsp\u00A0", "astral\U0010FFFD",
             new string('k', 1024), new string('é', 512), "123",
         };

@@ -5,7 +5,9 @@ namespace GeoLedger.Tests.Hostile;
 
 /// <summary>
 /// Makes hostile requests from a seeded <see cref="Random"/>. Every write it makes (PUT, DELETE, the
-/// article's PUT, in any framing) carries at least one defect that must get it refused, chosen first;
+/// article's PUT, in any framing) carries at least one defect that must get it refused, chosen first
+/// (a key not in Unicode NFC, an article id spelled other than its plain decimal, and a Content-Encoding
+/// the node does not decode are defects too);
 /// the other parts are drawn freely, valid or not, so defects meet each other in every combination.
 /// Reads may be valid: they change nothing either way.
 /// </summary>
@@ -20,6 +22,9 @@ public sealed class HostileRequestGenerator(Random random, string writeToken, st
     private static readonly string[] EncodedPunctuation = ["%20", "%22", "%23", "%25", "%3C", "%3E", "%3F", "%5B", "%5C", "%5D", "%5E", "%60", "%7B", "%7C", "%7D", "%2F"];
     private static readonly string[] ControlEncodings = ["%00", "%01", "%07", "%08", "%09", "%0A", "%0D", "%1B", "%1F", "%7F", "%C2%80", "%C2%85", "%C2%9F"];
     private static readonly string[] BadUtf8Encodings = ["%FF", "%FE", "%80", "%C0%AF", "%C1%BF", "%ED%A0%80", "%ED%BF%BF", "%E4%B8", "%F0%9F%98", "%F8%88%80%80%80", "%F4%90%80%80"];
+    /// <summary>Text that Unicode NFC would change: a base and a mark it composes with, singletons, Hangul jamo, marks out of order.</summary>
+    private static readonly string[] NotNfc = ["e\u0301", "A\u030A", "\u212B", "\u2126", "\u1100\u1161", "a\u0302\u0323", "\u0958", "n\u0303"];
+
     private static readonly string[] BadPercentEncodings = ["%", "%z1", "%4", "%G0", "%%41", "%-1", "% 4", "%4%"];
 
     private static readonly string[] BadContentTypes =
@@ -84,7 +89,7 @@ public sealed class HostileRequestGenerator(Random random, string writeToken, st
 
     private ClientRequest ClientPut()
     {
-        var defect = random.Next(8);
+        var defect = random.Next(9);
         var headers = new List<KeyValuePair<string, string>>();
         var auth = defect == 0 || random.Next(5) == 0 ? BadAuthHeader(forWrite: true) : Auth(writeToken);
         if (auth.Value is not null)
@@ -114,6 +119,10 @@ public sealed class HostileRequestGenerator(Random random, string writeToken, st
             case 7:
                 (bodyKind, body) = HugeBody();
                 break;
+            case 8:
+                (bodyKind, body) = ("valid", ValidBody("value"));
+                encoding = Pick(["gzip", "br", "deflate", "compress", "x-custom", "identity, gzip", "GZIP"]);
+                break;
             default:
                 (bodyKind, body) = random.Next(3) == 0 ? ("malformed", MalformedBody().Body) : ("valid", ValidBody("value"));
                 break;
@@ -141,7 +150,7 @@ public sealed class HostileRequestGenerator(Random random, string writeToken, st
 
     private ClientRequest ClientArticlePut()
     {
-        var defect = random.Next(3);
+        var defect = random.Next(4);
         var headers = new List<KeyValuePair<string, string>>();
         var auth = defect == 0 || random.Next(5) == 0 ? BadAuthHeader(forWrite: true) : Auth(writeToken);
         if (auth.Value is not null)
@@ -150,8 +159,8 @@ public sealed class HostileRequestGenerator(Random random, string writeToken, st
         byte[] body = defect == 2 || random.Next(3) == 0
             ? Encoding.UTF8.GetBytes(Pick(["{\"state\":1}", "{\"state\":null}", "{\"state\":[\"a\"]}", "{\"state\":{}}", "{\"state\":\"x\",\"y\":1}", "{\"value\":\"x\"}", "{\"state\":\"\\ud800\"}", "{\"state\":\"a\\udc00\"}", .. MalformedBodies.Where(b => !b.StartsWith("{\"state\":\"", StringComparison.Ordinal))]))
             : Encoding.UTF8.GetBytes("{\"state\":\"" + Pick(["hello", "é", "😀", "\\\"quoted\\\"", "line\\nbreak"]) + "\"}");
-        var id = Pick(["1", "7", "0", "-5", "2147483647", "-2147483648", "42"]);
-        var description = $"PUT /{id} defect={(defect == 0 ? "auth" : defect == 1 ? "content-type" : "body")} auth={Describe(auth)} ct={contentType} body={Encoding.UTF8.GetString(body)}";
+        var id = defect == 3 ? Pick(["0001", "+1", "%31", "01", "+0", "-0", "007", "%2B7"]) : Pick(["1", "7", "0", "-5", "2147483647", "-2147483648", "42"]);
+        var description = $"PUT /{id} defect={(defect == 0 ? "auth" : defect == 1 ? "content-type" : defect == 2 ? "body" : "id-spelling")} auth={Describe(auth)} ct={contentType} body={Encoding.UTF8.GetString(body)}";
         return new ClientRequest("article-put", description, true, "PUT", "/" + id, headers, body, contentType);
     }
 
@@ -402,13 +411,13 @@ public sealed class HostileRequestGenerator(Random random, string writeToken, st
                     key = "%2F" + key;
                 return key;
             case 3:
-                return Uri.EscapeDataString(string.Concat(Enumerable.Range(0, 1 + random.Next(5)).Select(_ => Pick(UnicodeSamples))));
+                return Uri.EscapeDataString(string.Concat(Enumerable.Range(0, 1 + random.Next(5)).Select(_ => Pick(UnicodeSamples))).Normalize(NormalizationForm.FormC));
             case 4:
                 return RandomAscii(900 + random.Next(125), "abcdefghijklmnopqrstuvwxyz0123456789");
             case 5:
                 return Uri.EscapeDataString(new string('é', 1 + random.Next(512)));
             default:
-                key = Uri.EscapeDataString(RandomText(1 + random.Next(30)));
+                key = Uri.EscapeDataString(RandomText(1 + random.Next(30)).Normalize(NormalizationForm.FormC));
                 break;
         }
 
@@ -419,7 +428,7 @@ public sealed class HostileRequestGenerator(Random random, string writeToken, st
     private string InvalidKey(bool forRaw)
     {
         var valid = random.Next(3) == 0 ? "" : RandomAscii(1 + random.Next(10), "abc012");
-        switch (random.Next(forRaw ? 5 : 4))
+        switch (random.Next(forRaw ? 6 : 5))
         {
             case 0:
                 return "";
@@ -429,6 +438,8 @@ public sealed class HostileRequestGenerator(Random random, string writeToken, st
                 return valid + Pick(ControlEncodings) + valid;
             case 3:
                 return valid + Pick(BadUtf8Encodings) + valid;
+            case 4:
+                return valid + Uri.EscapeDataString(Pick(NotNfc)) + valid;
             default:
                 return valid + Pick(BadPercentEncodings) + "_" + valid; // "_": "%4" followed by "1" would be a valid "%41"
         }
@@ -622,6 +633,7 @@ public sealed class HostileRequestGenerator(Random random, string writeToken, st
 
     private static string DefectName(int defect) => defect switch
     {
+        8 => "content-encoding",
         0 => "auth",
         1 => "key",
         2 => "precondition",

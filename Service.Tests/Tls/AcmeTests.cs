@@ -109,7 +109,8 @@ public sealed class AcmeTests : IAsyncLifetime
         var member = new ClusterMember("node-0", "local", new Uri($"http://127.0.0.1:{PortAllocator.Next()}/"), new Uri($"https://127.0.0.1:{port}/"));
         var spec = new NodeSpec(member, Dir("node-0"));
         await File.WriteAllTextAsync(spec.NodeConfigPath, NodeConfigLoader.Render(new NodeConfig("node-0", [member])));
-        var node = new NodeProcess(spec, new Dictionary<string, string> { ["Ledger:TlsCertificateFile"] = pem });
+        // Clients address the node by its certificate's name; a node without tokens answers only names it is given.
+        var node = new NodeProcess(spec, new Dictionary<string, string> { ["Ledger:TlsCertificateFile"] = pem, ["Ledger:AllowedHosts:0"] = Name });
         node.Start();
         return node;
     }

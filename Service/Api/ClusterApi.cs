@@ -1,16 +1,16 @@
 using System.Text.Json;
+using GeoLedger.Auth;
 using GeoLedger.Cluster;
+using GeoLedger.OpenApi;
 
 namespace GeoLedger.Api;
 
-/// <summary><c>/v1/cluster</c>, <c>/healthz</c> and <c>/readyz</c>.</summary>
+/// <summary><c>/v1/cluster</c>: the node's view of the cluster.</summary>
 internal static class ClusterApi
 {
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/v1/cluster", GetCluster);
-        routes.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" }));
-        routes.MapGet("/readyz", GetReady);
+        routes.MapGet("/v1/cluster", GetCluster).RequireAuthorization(AccessPolicies.Read).DescribeCluster();
         return routes;
     }
 
@@ -38,15 +38,6 @@ internal static class ClusterApi
         w.WriteEndObject();
     });
 
-    /// <summary>200 when a leader is known and this node applied all it knows committed; else 503.</summary>
-    public static IResult GetReady(HttpContext context, ClusterView view)
-    {
-        if (view.IsReady)
-            return TypedResults.Ok(new { status = "ready", leader = view.Leader!.Id, appliedIndex = view.AppliedIndex });
-        return Problems.Unavailable(context, "Not ready",
-            view.Leader is null ? "No leader is known yet." : $"Applied {view.AppliedIndex} of {view.CommitIndex} committed entries.");
-    }
-
     private static void WriteMember(Utf8JsonWriter w, ClusterMember member, string? status = null, long? matchIndex = null)
     {
         w.WriteStartObject();
@@ -55,9 +46,14 @@ internal static class ClusterApi
         w.WriteString("public", member.Public.AbsoluteUri);
         w.WriteString("raft", member.Raft.AbsoluteUri);
         if (status is not null)
+        {
             w.WriteString("status", status);
-        if (matchIndex is { } match)
-            w.WriteNumber("matchIndex", match);
+            if (matchIndex is { } match)
+                w.WriteNumber("matchIndex", match);
+            else
+                w.WriteNull("matchIndex");
+        }
+
         w.WriteEndObject();
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using GeoLedger.Ledger;
 
 namespace GeoLedger.Api;
 
@@ -20,20 +19,6 @@ internal sealed class JsonResult(Action<Utf8JsonWriter> write, string? etag = nu
         await writer.FlushAsync(context.RequestAborted);
     }
 
-    /// <summary><c>{key, value, revision}</c> with <c>ETag: "revision"</c>.</summary>
-    public static JsonResult Entry(LedgerEntry entry) => new(w => WriteEntry(w, entry), ETag(entry.Revision));
-
     /// <summary>The ETag of a revision.</summary>
     public static string ETag(long revision) => $"\"{revision}\"";
-
-    /// <summary>Writes <c>{key, value, revision}</c>.</summary>
-    public static void WriteEntry(Utf8JsonWriter writer, LedgerEntry entry)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("key", entry.Key);
-        writer.WritePropertyName("value");
-        writer.WriteRawValue(entry.Value, skipInputValidation: true);
-        writer.WriteNumber("revision", entry.Revision);
-        writer.WriteEndObject();
-    }
 }

@@ -1,4 +1,7 @@
+using GeoLedger.Auth;
 using GeoLedger.Ledger;
+using GeoLedger.OpenApi;
+using GeoLedger.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace GeoLedger.Api;
@@ -13,10 +16,10 @@ internal static class KvApi
     public static IEndpointRouteBuilder MapKvApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/kv");
-        group.MapGet("", ListAsync);
-        group.MapGet("{**key}", GetAsync);
-        group.MapPut("{**key}", PutAsync);
-        group.MapDelete("{**key}", DeleteAsync);
+        group.MapGet("", ListAsync).RequireAuthorization(AccessPolicies.Read).DescribeListKeys();
+        group.MapGet("{**key}", GetAsync).RequireAuthorization(AccessPolicies.Read).DescribeGetKey();
+        group.MapPut("{**key}", PutAsync).RequireAuthorization(AccessPolicies.Write).DescribePutKey();
+        group.MapDelete("{**key}", DeleteAsync).RequireAuthorization(AccessPolicies.Write).DescribeDeleteKey();
         return routes;
     }
 
@@ -37,7 +40,7 @@ internal static class KvApi
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        return JsonResult.Entry(entry);
+        return new EntryResult(entry);
     }
 
     /// <summary><c>PUT /v1/kv/{key}</c> with <c>{"value": ...}</c>.</summary>
@@ -49,7 +52,7 @@ internal static class KvApi
         var (value, bodyError) = await RequestReader.ReadJsonPropertyAsync(context, "value", options.Value.MaxValueBytes);
         if (bodyError is not null)
             return bodyError;
-        return await WriteAsync(context, writer, LedgerCommand.Put(k, value!, precondition), result => JsonResult.Entry(result.Entry!));
+        return await WriteAsync(context, writer, LedgerCommand.Put(k, value!, precondition), result => new EntryResult(result.Entry!));
     }
 
     /// <summary><c>DELETE /v1/kv/{key}</c>.</summary>
@@ -61,8 +64,11 @@ internal static class KvApi
         return await WriteAsync(context, writer, LedgerCommand.Delete(k, precondition), _ => TypedResults.NoContent());
     }
 
-    /// <summary><c>GET /v1/kv?prefix=p&amp;limit=n&amp;after=k</c>.</summary>
-    public static async Task<IResult> ListAsync(HttpContext context, LedgerStore store, ReadGate gate)
+    /// <summary>
+    /// <c>GET /v1/kv?prefix=p&amp;limit=n&amp;after=k</c>: up to <c>limit</c> entries, fewer when they would pass
+    /// <see cref="NodeLimits.MaxListPageBytes"/> (<c>next</c> then says where to go on), streamed to the client.
+    /// </summary>
+    public static async Task<IResult> ListAsync(HttpContext context, LedgerStore store, ReadGate gate, NodeLimits limits, AdmissionControl admission)
     {
         if (!RequestReader.TryReadConsistency(context, out var consistency, out var error))
             return error!;
@@ -77,7 +83,7 @@ internal static class KvApi
         if (prefix.Length > 0 && !RequestReader.ValidateKey(prefix, out error))
             return error!;
         var after = query["after"].FirstOrDefault();
-        if (after is not null && !RequestReader.ValidateKey(after, out error))
+        if (after is not null && !RequestReader.ValidateKey(after, requireNfc: false, out error))
             return error!;
         var limit = DefaultListLimit;
         if (query["limit"].FirstOrDefault() is { } limitText && (!int.TryParse(limitText, out limit) || limit < 1 || limit > MaxListLimit))
@@ -86,25 +92,37 @@ internal static class KvApi
         if (await gate.EnterAsync(context, consistency) is { } unavailable)
             return unavailable;
         var (items, next) = store.List(prefix, after, limit);
-        return new JsonResult(w =>
+        var (count, bytes) = FitPage(items, limits.MaxListPageBytes);
+        if (count < items.Count)
         {
-            w.WriteStartObject();
-            w.WriteStartArray("items");
-            foreach (var item in items)
-                JsonResult.WriteEntry(w, item);
-            w.WriteEndArray();
-            if (next is null)
-                w.WriteNull("next");
-            else
-                w.WriteString("next", next);
-            w.WriteEndObject();
-        });
+            items = items.Take(count).ToList();
+            next = items[^1].Key;
+        }
+
+        return admission.TryTakeListPage(context, bytes, out var lease) ?? new ListPageResult(items, next, lease);
+    }
+
+    /// <summary>How many of <paramref name="items"/> fit in <paramref name="maxBytes"/> (at least one), and their bytes.</summary>
+    private static (int Count, long Bytes) FitPage(IReadOnlyList<LedgerEntry> items, int maxBytes)
+    {
+        long bytes = 0;
+        var count = 0;
+        foreach (var item in items)
+        {
+            var size = ListPageResult.EntryBytes(item);
+            if (count > 0 && bytes + size > maxBytes)
+                break;
+            bytes += size;
+            count++;
+        }
+
+        return (count, bytes);
     }
 
     /// <summary>Runs a write and maps its outcome onto HTTP: 2xx, 404, 412, 307, 503 or 504.</summary>
     public static async Task<IResult> WriteAsync(HttpContext context, LedgerWriter writer, LedgerCommand command, Func<ApplyResult, IResult> success)
     {
-        var outcome = await writer.WriteAsync(command, context.RequestAborted);
+        var outcome = await writer.WriteObservedAsync(command, context);
         return outcome switch
         {
             WriteOutcome.NotLeader notLeader => Problems.RedirectToLeader(context, notLeader.Leader),

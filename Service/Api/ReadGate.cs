@@ -1,5 +1,6 @@
 using GeoLedger.Cluster;
 using GeoLedger.Ledger;
+using GeoLedger.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace GeoLedger.Api;
@@ -14,6 +15,7 @@ internal sealed class ReadGate(ReadIndex readIndex, IOptions<LedgerOptions> opti
     {
         if (consistency == Consistency.Local)
             return null;
+        using var span = LedgerTracing.Source.StartActivity(LedgerTracing.ReadIndex);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(timeout);
         try
@@ -24,6 +26,7 @@ internal sealed class ReadGate(ReadIndex readIndex, IOptions<LedgerOptions> opti
         // A failed barrier changed nothing, so whatever the cause the answer is 503 (safe to retry).
         catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
         {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "no read index");
             return Problems.Unavailable(context, "Linearizable read not possible now: retry, or use ?consistency=local",
                 "This node could not confirm the leader's commit index in time (no leader, or a majority unreachable).");
         }

@@ -18,6 +18,9 @@ internal static class RequestReader
     /// <summary>Deepest JSON nesting accepted in a body.</summary>
     public const int MaxJsonDepth = 64;
 
+    /// <summary>The largest body read for a value of at most <paramref name="maxValueBytes"/>: room for the JSON around it and escapes.</summary>
+    public static long MaxBodyBytes(int maxValueBytes) => maxValueBytes + 64L * 1024;
+
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
@@ -49,8 +52,15 @@ internal static class RequestReader
         return ValidateKey(key, out error);
     }
 
-    /// <summary>Checks the key rules: 1..1024 UTF-8 bytes, no control characters.</summary>
-    public static bool ValidateKey(string key, out IResult? error)
+    /// <summary>
+    /// Checks the key rules: 1..1024 UTF-8 bytes, no control characters, Unicode NFC. Keys are compared byte by byte,
+    /// so "café" typed on one system and on another must arrive as the same bytes: a key in any other normal form is
+    /// refused rather than silently changed (the answer's key is always exactly the key that was sent).
+    /// </summary>
+    public static bool ValidateKey(string key, out IResult? error) => ValidateKey(key, requireNfc: true, out error);
+
+    /// <summary>The key rules, with NFC optional: a paging position (<c>after</c>) may be a key stored before the rule.</summary>
+    public static bool ValidateKey(string key, bool requireNfc, out IResult? error)
     {
         error = null;
         var bytes = Encoding.UTF8.GetByteCount(key);
@@ -62,6 +72,8 @@ internal static class RequestReader
             error = Problems.BadRequest("Key has a control character: remove it", "Keys may not contain control characters (U+0000-U+001F, U+007F-U+009F).");
         else if (key.Any(char.IsSurrogate) && !IsWellFormedUtf16(key))
             error = Problems.BadRequest("Key is not valid Unicode: fix its encoding", "The key contains a lone surrogate.");
+        else if (requireNfc && !key.IsNormalized(NormalizationForm.FormC))
+            error = Problems.BadRequest("Key is not in Unicode NFC: normalize it (NFC) before sending", "Keys are compared byte by byte and must be in Normalization Form C, so that one text is always one key (\"e\" + U+0301 is sent as \"\u00e9\").");
         return error is null;
     }
 
@@ -163,7 +175,10 @@ internal static class RequestReader
         if (mediaType.Charset.HasValue && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
             return (null, Problems.UnsupportedMediaType($"Charset '{mediaType.Charset}' is not supported; JSON bodies are UTF-8."));
 
-        var limit = maxValueBytes + 64 * 1024;
+        if (request.Headers.ContentEncoding is { Count: > 0 } encoding && !(encoding.Count == 1 && string.Equals(encoding[0]?.Trim(), "identity", StringComparison.OrdinalIgnoreCase)))
+            return (null, TypedResults.Problem($"Content-Encoding '{encoding}' is not supported; nothing was stored.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Send the body uncompressed, without Content-Encoding"));
+
+        var limit = (int)MaxBodyBytes(maxValueBytes);
         if (request.ContentLength > limit)
             return (null, Problems.TooLarge("Body too large: send a smaller value", $"The body is {request.ContentLength} bytes; values may be at most {maxValueBytes} bytes."));
 

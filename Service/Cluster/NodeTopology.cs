@@ -55,13 +55,28 @@ public sealed record NodeTopology(NodeConfig Config, IReadOnlyList<ListenEndpoin
 
     /// <summary>
     /// A node never binds its public host (a VM does not own its public IP or DNS name): it listens
-    /// on every interface, except for a loopback IP, which it binds exactly so that several local
-    /// nodes (127.0.0.1, 127.0.0.2, ...) can share a port.
+    /// on every interface, except for a loopback host, which it binds exactly so that several local
+    /// nodes (127.0.0.1, 127.0.0.2, ...) can share a port, and so that a loopback Raft port without a
+    /// cluster secret is reachable from this machine only.
     /// </summary>
-    public static ListenEndpoint ListenFor(Uri url)
+    public static ListenEndpoint ListenFor(Uri url) =>
+        new(LoopbackAddress(url) ?? IPAddress.Any, url.Port, url.Scheme == Uri.UriSchemeHttps);
+
+    /// <summary>
+    /// The one definition of loopback, for what a node binds and for whether Raft may run without a
+    /// cluster secret: the host <c>localhost</c> (bound as 127.0.0.1), an IPv4 address in 127.0.0.0/8,
+    /// <c>::1</c>, or an IPv4-mapped 127.x address (bound as its IPv4 form). Null for anything else, which
+    /// a node binds on every interface.
+    /// </summary>
+    public static IPAddress? LoopbackAddress(Uri url)
     {
-        var address = IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip) ? ip : IPAddress.Any;
-        return new ListenEndpoint(address, url.Port, url.Scheme == Uri.UriSchemeHttps);
+        if (url.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+            return IPAddress.Loopback;
+        if (!IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip))
+            return null;
+        if (ip.IsIPv4MappedToIPv6)
+            ip = ip.MapToIPv4();
+        return IPAddress.IsLoopback(ip) ? ip : null;
     }
 
     /// <summary>Parses ASP.NET Core's <c>urls</c> setting (<c>;</c>-separated; <c>+</c>, <c>*</c> and <c>0.0.0.0</c> mean any address).</summary>

@@ -10,6 +10,7 @@ public sealed class LedgerStore
 {
     private KeyTree.Builder changes = KeyTree.Empty.ToBuilder();
     private long pendingRevision;
+    private long pendingBytes;
     private volatile StoreVersion current = new(KeyTree.Empty, 0);
 
     /// <summary>The published version: its keys and the index of the last entry applied to it.</summary>
@@ -20,6 +21,9 @@ public sealed class LedgerStore
 
     /// <summary>The number of keys (of the published version).</summary>
     public int Count => current.Keys.Count;
+
+    /// <summary>Bytes of every key (UTF-16 length as a stand-in for its UTF-8 size) and value (of the published version).</summary>
+    public long LiveBytes => current.LiveBytes;
 
     /// <summary>Applies <paramref name="command"/> as the log entry at <paramref name="index"/> (visible after <see cref="Publish"/>).</summary>
     public ApplyResult Apply(long index, LedgerCommand command)
@@ -34,6 +38,7 @@ public sealed class LedgerStore
         {
             var entry = new LedgerEntry(command.Key, command.Value, index);
             changes.Set(entry);
+            pendingBytes += Size(entry) - (existing is null ? 0 : Size(existing));
             result = new ApplyResult(ApplyStatus.Applied, entry, index);
         }
         else if (existing is null)
@@ -43,6 +48,7 @@ public sealed class LedgerStore
         else
         {
             changes.Remove(command.Key);
+            pendingBytes -= Size(existing);
             result = new ApplyResult(ApplyStatus.Applied, null, index);
         }
 
@@ -57,7 +63,7 @@ public sealed class LedgerStore
     public void Publish()
     {
         if (pendingRevision != current.Revision)
-            current = new StoreVersion(changes.ToTree(), pendingRevision);
+            current = new StoreVersion(changes.ToTree(), pendingRevision) { LiveBytes = pendingBytes };
     }
 
     /// <summary>The key's entry, or null when absent.</summary>
@@ -92,11 +98,18 @@ public sealed class LedgerStore
     {
         changes = keys.ToBuilder();
         pendingRevision = revision;
-        current = new StoreVersion(keys, revision);
+        pendingBytes = keys.All().Sum(Size);
+        current = new StoreVersion(keys, revision) { LiveBytes = pendingBytes };
     }
+
+    private static long Size(LedgerEntry entry) => entry.Key.Length + entry.Value.Length;
 }
 
 /// <summary>One published state of the store.</summary>
 /// <param name="Keys">Every key.</param>
 /// <param name="Revision">The index of the last log entry applied to it.</param>
-public sealed record StoreVersion(KeyTree Keys, long Revision);
+public sealed record StoreVersion(KeyTree Keys, long Revision)
+{
+    /// <summary>Bytes of every key and value (for metrics).</summary>
+    public long LiveBytes { get; init; }
+}

@@ -173,6 +173,12 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         set => log.FlushTimed = value;
     }
 
+    /// <summary>Called when a snapshot this node wrote is published: how long it took and its size in bytes.</summary>
+    public Action<TimeSpan, long>? SnapshotPublished { get; set; }
+
+    /// <summary>Called on the applier after each applied batch, restore or install (for metrics).</summary>
+    public Action? Applied { get; set; }
+
     /// <summary>Completes once the snapshot being written in the background (if any) is published.</summary>
     public Task SnapshotWritten => Volatile.Read(ref snapshotWriter);
 
@@ -383,6 +389,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
             try
             {
                 log.Append(index, [input]);
+                Telemetry.LedgerTracing.Step("appended", index);
             }
             catch
             {
@@ -666,7 +673,11 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         }
     }
 
-    private void SignalApplied() => Interlocked.Exchange(ref applied, NewSignal()).TrySetResult();
+    private void SignalApplied()
+    {
+        Interlocked.Exchange(ref applied, NewSignal()).TrySetResult();
+        Applied?.Invoke();
+    }
 
     /// <summary>Writes a snapshot of the published state in the background when enough entries were applied since the last one.</summary>
     private void StartSnapshotIfDue()
@@ -692,6 +703,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
                 log.CompactThrough(compactTo);
             InterlockedMax(ref compactedThrough, compactTo);
             snapshots.DeleteOlderThan(snapshot!.Index);
+            SnapshotPublished?.Invoke(Stopwatch.GetElapsedTime(started), new FileInfo(file.Path).Length);
             LogMessages.SnapshotWrittenInBackground(logger, Path.GetFileName(file.Path), index, state.Keys.Count, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 using GeoLedger.Bench;
 using GeoLedger.LocalCluster;
 
-// The benchmark against etcd (README "Performance"): bench/run.sh builds Release and runs this.
+// The benchmark against etcd (docs/performance.md): bench/run.sh builds Release and runs this.
 if (BenchOptions.Parse(args) is not { } options)
     return 64;
 

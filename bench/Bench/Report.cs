@@ -3,7 +3,7 @@ using System.Text;
 
 namespace GeoLedger.Bench;
 
-/// <summary>Prints a run's results as the tables the README quotes.</summary>
+/// <summary>Prints a run's results as the tables docs/performance.md quotes.</summary>
 internal static class Report
 {
     public const string GatewayNote =

@@ -137,15 +137,8 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
             lab?.Dispose();
             if (Directory.Exists(root))
                 Directory.Delete(root, recursive: true);
-            if (passed)
-            {
-                File.Delete(nodeLogPath);
-                File.Delete(historyPath);
-            }
-            else
-            {
-                Say($"kept for replay: {historyPath} (faults check {historyPath}) and the node logs {nodeLogPath}");
-            }
+            if (new RunFiles(historyPath, nodeLogPath).Finish(passed, options.KeepHistory) is { } kept)
+                Say(kept);
         }
     }
 

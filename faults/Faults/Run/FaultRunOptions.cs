@@ -23,12 +23,15 @@ public sealed record FaultRunOptions
     /// <summary>Run without network namespaces (no partitions) even as root.</summary>
     public bool NoNetworkNamespaces { get; init; }
 
+    /// <summary>Keep the history of a passing run too (a failing run's is always kept), for another checker or as evidence.</summary>
+    public bool KeepHistory { get; init; }
+
     /// <summary>Time the checker may take before its verdict is unknown.</summary>
     public int CheckSeconds { get; init; } = 180;
 
     public const string Usage = """
         usage: faults run [--seconds 150] [--seed N] [--nodes 3 (3, 5 or 7)] [--clients 10] [--keys 6] [--rate 25]
-                          [--out DIR] [--check-seconds 180] [--sabotage] [--no-netns]
+                          [--out DIR] [--check-seconds 180] [--sabotage] [--no-netns] [--keep-history]
                faults check <history.json> [--timeout-seconds N]
         """;
 
@@ -63,6 +66,7 @@ public sealed record FaultRunOptions
                     "--check-seconds" => options with { CheckSeconds = Int(1, 24 * 3600) },
                     "--sabotage" => options with { Sabotage = true },
                     "--no-netns" => options with { NoNetworkNamespaces = true },
+                    "--keep-history" => options with { KeepHistory = true },
                     _ => throw new FormatException($"unknown option '{args[i]}'"),
                 };
             }

@@ -1,0 +1,46 @@
+using Microsoft.OpenApi;
+
+namespace GeoLedger.OpenApi;
+
+/// <summary>The parameters and headers several operations share, as OpenAPI objects.</summary>
+internal static class OpenApiParts
+{
+    public static OpenApiParameter Consistency => Query("consistency",
+        "`linearizable` (default: a read barrier through the leader, never stale) or `local` (this node's applied state, may lag).",
+        new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["linearizable", "local"] });
+
+    public static OpenApiParameter Prefix => Query("prefix", "Only keys starting with this (default: every key).", new OpenApiSchema { Type = JsonSchemaType.String });
+
+    public static OpenApiParameter After => Query("after", "Start after this key: the `next` of the previous page.", new OpenApiSchema { Type = JsonSchemaType.String });
+
+    public static OpenApiParameter Limit => Query("limit", "Most entries in the page.",
+        new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1", Maximum = "1000", Default = System.Text.Json.Nodes.JsonValue.Create(100) });
+
+    public static OpenApiParameter IfMatch => Header("If-Match",
+        "Compare-and-set: `\"<revision>\"` changes the key only at that revision, `*` only if it exists; decided when the entry is applied (412 otherwise).");
+
+    public static OpenApiParameter IfNoneMatchWrite => Header("If-None-Match", "`*`: create only, 412 if the key exists.");
+
+    public static OpenApiParameter IfNoneMatchRead => Header("If-None-Match", "`\"<revision>\"`: 304 when the key is still at that revision.");
+
+    public static OpenApiHeader ETag => ResponseHeader("The key's revision in quotes, for If-Match and If-None-Match.");
+
+    public static OpenApiHeader Location => ResponseHeader("The same request at the leader's public URL (resend the body; `curl --location-trusted` resends the token).");
+
+    public static OpenApiHeader RetryAfter => ResponseHeader("Seconds to wait before retrying.");
+
+    public static OpenApiHeader WwwAuthenticate => ResponseHeader("`Bearer`.");
+
+    public static OpenApiHeader Node => ResponseHeader("The answering member's id.");
+
+    public static OpenApiHeader Leader => ResponseHeader("The leader's member id, or `none`; only for requests that may read, never on a 401.");
+
+    private static OpenApiParameter Query(string name, string description, OpenApiSchema schema) =>
+        new() { Name = name, In = ParameterLocation.Query, Description = description, Schema = schema };
+
+    private static OpenApiParameter Header(string name, string description) =>
+        new() { Name = name, In = ParameterLocation.Header, Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+
+    private static OpenApiHeader ResponseHeader(string description) =>
+        new() { Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+}

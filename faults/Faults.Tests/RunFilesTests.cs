@@ -1,0 +1,65 @@
+using GeoLedger.Faults.Run;
+
+namespace GeoLedger.Faults.Tests;
+
+/// <summary>A fault run keeps its history when it fails, and when asked with --keep-history even when it passes.</summary>
+public sealed class RunFilesTests : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("faults-files-").FullName;
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    private RunFiles Files()
+    {
+        var files = new RunFiles(Path.Combine(directory, "run-1-history.json"), Path.Combine(directory, "run-1-nodes.log"));
+        File.WriteAllText(files.HistoryPath, "{}");
+        File.WriteAllText(files.NodeLogPath, "log");
+        return files;
+    }
+
+    [Fact]
+    public void Keep_history_is_an_option_of_run()
+    {
+        var options = FaultRunOptions.Parse(["--seconds", "30", "--keep-history"], out var error);
+
+        Assert.True(options is not null, error);
+        Assert.True(options.KeepHistory);
+        Assert.False(FaultRunOptions.Parse([], out _)!.KeepHistory);
+        Assert.Contains("--keep-history", FaultRunOptions.Usage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_passing_run_asked_to_keep_its_history_keeps_it_and_says_where()
+    {
+        var files = Files();
+
+        var said = files.Finish(passed: true, keepHistory: true);
+
+        Assert.True(File.Exists(files.HistoryPath));
+        Assert.False(File.Exists(files.NodeLogPath));
+        Assert.Contains(files.HistoryPath, said, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_passing_run_deletes_both_by_default()
+    {
+        var files = Files();
+
+        Assert.Null(files.Finish(passed: true, keepHistory: false));
+
+        Assert.False(File.Exists(files.HistoryPath));
+        Assert.False(File.Exists(files.NodeLogPath));
+    }
+
+    [Fact]
+    public void A_failing_run_keeps_both()
+    {
+        var files = Files();
+
+        var said = files.Finish(passed: false, keepHistory: false);
+
+        Assert.True(File.Exists(files.HistoryPath));
+        Assert.True(File.Exists(files.NodeLogPath));
+        Assert.Contains("kept for replay", said, StringComparison.Ordinal);
+    }
+}

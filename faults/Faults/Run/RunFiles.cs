@@ -1,0 +1,22 @@
+namespace GeoLedger.Faults.Run;
+
+/// <summary>
+/// What a fault run leaves behind: a failing run keeps its history and its nodes' log for replay; a passing run
+/// deletes both, unless asked to keep its history (<c>--keep-history</c>) for another checker or as evidence.
+/// </summary>
+/// <param name="HistoryPath">The recorded history (JSON, <c>faults check</c> reads it).</param>
+/// <param name="NodeLogPath">Every node's output.</param>
+public sealed record RunFiles(string HistoryPath, string NodeLogPath)
+{
+    /// <summary>Deletes what is not kept; returns the line that says where the kept files are, or null when none is.</summary>
+    public string? Finish(bool passed, bool keepHistory)
+    {
+        if (!passed)
+            return $"kept for replay: {HistoryPath} (faults check {HistoryPath}) and the node logs {NodeLogPath}";
+        File.Delete(NodeLogPath);
+        if (keepHistory)
+            return $"history kept: {HistoryPath} (faults check {HistoryPath})";
+        File.Delete(HistoryPath);
+        return null;
+    }
+}
