@@ -44,7 +44,7 @@ public sealed class InterceptionTests
         var toBase = map.InterfaceMethods.Zip(map.TargetMethods)
             .Where(pair => pair.Second.DeclaringType == typeof(WriteAheadLog))
             .Select(pair => pair.First.Name)
-            .Order()
+            .Order(StringComparer.Ordinal)
             .ToList();
 
         Assert.Equal(
@@ -105,8 +105,8 @@ public sealed class InterceptionTests
             var leader = apps.Where(a => a.Services.GetRequiredService<IRaftCluster>().Leader is { IsRemote: false })
                 .Select(a => a.Services.GetRequiredService<LedgerLog>()).Single();
             Assert.True(leader.Calls.LeaderAppend > 0 && leader.Calls.ReplicationRead > 0, "the leader's appends or replication reads bypassed the log");
+            // The leader commits as acknowledgements arrive (.NEXT's own commit call then finds nothing left to do).
             Assert.True(leader.Calls.Acknowledgement > 0, "the leader attributed no acknowledgement to a member");
-            Assert.True(leader.Calls.Commit > 0, ".NEXT's leader never committed through the log");
             Assert.True(leader.CommitIndex >= 20);
             foreach (var follower in logs.Where(l => l != leader))
             {
