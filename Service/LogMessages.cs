@@ -55,6 +55,12 @@ internal static partial class LogMessages
     [LoggerMessage(1207, LogLevel.Information, "Imported {Count} entries ({First}..{Last}) from the previous write-ahead log format in {Directory}")]
     public static partial void LogImported(ILogger logger, long count, long first, long last, string directory);
 
+    [LoggerMessage(1209, LogLevel.Information, "Log entries from {Index} to {Last} replaced by the leader's (term {Term} at {Index} here, the leader's differs)")]
+    public static partial void LogSuffixReplaced(ILogger logger, long index, long last, long? term);
+
+    [LoggerMessage(1210, LogLevel.Information, "Snapshot at log index {Index} (term {Term}) from the leader replaces the whole log (it ended at {Last}, term there {LocalTerm})")]
+    public static partial void LogReplacedBySnapshot(ILogger logger, long index, long term, long last, long? localTerm);
+
     [LoggerMessage(1208, LogLevel.Critical, "Applying log entry {Index} failed: {Reason}. This node stops applying; restart it")]
     public static partial void ApplyFailed(ILogger logger, long index, string reason);
 }

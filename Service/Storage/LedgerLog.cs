@@ -486,6 +486,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         {
             if (firstIndex <= log.LastIndex)
             {
+                LogMessages.LogSuffixReplaced(logger, firstIndex, log.LastIndex, TermAt(firstIndex));
                 log.TruncateFrom(firstIndex);
                 foreach (var stale in contexts.Keys.Where(k => k >= firstIndex).ToList())
                     contexts.TryRemove(stale, out _);
@@ -519,6 +520,8 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
                 }
                 else
                 {
+                    if (log.LastIndex > CommitIndex)
+                        LogMessages.LogReplacedBySnapshot(logger, index, file.Term, log.LastIndex, TermAt(index));
                     log.Reset(index + 1);
                     contexts.Clear();
                 }

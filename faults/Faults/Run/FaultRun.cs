@@ -135,8 +135,10 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
         {
             await nodeLog.DisposeAsync();
             lab?.Dispose();
-            if (Directory.Exists(root))
+            if (passed && Directory.Exists(root))
                 Directory.Delete(root, recursive: true);
+            else if (Directory.Exists(root))
+                Say($"node data folders kept for inspection: {root}");
             if (new RunFiles(historyPath, nodeLogPath).Finish(passed, options.KeepHistory) is { } kept)
                 Say(kept);
         }
