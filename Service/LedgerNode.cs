@@ -236,6 +236,7 @@ public static class LedgerNode
         app.UseClientPipeline();
         app.UseAdmissionControl();
         app.MapKvApi();
+        app.MapTxnApi();
         app.MapClusterApi();
         app.MapArticleApi();
         app.MapLedgerHealthChecks();
@@ -265,6 +266,8 @@ public static class LedgerNode
     {
         if (options.MaxValueBytes < 1 || options.MaxValueBytes > 64 * 1024 * 1024)
             throw new InvalidOperationException($"Ledger:MaxValueBytes is {options.MaxValueBytes}: use 1 to 67108864");
+        if (options.MaxTxnOperations < 1 || options.MaxTxnBytes < 1 || options.MaxTxnBytes > 64 * 1024 * 1024)
+            throw new InvalidOperationException($"Ledger:MaxTxnOperations is {options.MaxTxnOperations} and Ledger:MaxTxnBytes {options.MaxTxnBytes}: use a positive count and 1 to 67108864 bytes");
         if (options.SnapshotInterval < 1)
             throw new InvalidOperationException($"Ledger:SnapshotInterval is {options.SnapshotInterval}: use a positive number of log entries");
         if (options.SnapshotCatchUpEntries < 0)

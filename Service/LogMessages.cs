@@ -23,8 +23,8 @@ internal static partial class LogMessages
     [LoggerMessage(1005, LogLevel.Warning, "Rejected a Raft request from {Remote} without the right cluster secret (logged once per address)")]
     public static partial void ClusterSecretRejected(ILogger logger, string remote);
 
-    [LoggerMessage(1006, LogLevel.Warning, "Write of key {Key} has unknown outcome: {Reason}")]
-    public static partial void WriteOutcomeUnknown(ILogger logger, string key, string reason);
+    [LoggerMessage(1006, LogLevel.Warning, "Write of {Subject} has unknown outcome: {Reason}")]
+    public static partial void WriteOutcomeUnknown(ILogger logger, string subject, string reason);
 
     [LoggerMessage(1007, LogLevel.Warning, "Authentication is off: Ledger:ApiTokens is empty, so anyone who reaches the client port can read and write")]
     public static partial void AuthenticationOff(ILogger logger);

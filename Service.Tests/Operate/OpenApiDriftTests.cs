@@ -59,6 +59,15 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
 
     private static readonly string TooLarge = $$"""{"value":"{{new string('x', 1024 * 1024 + 10)}}"}""";
 
+    /// <summary>A transaction with every kind of operation and result (drift/a is seeded, drift/absent never written).</summary>
+    private const string Txn = """
+        {"compare":[{"key":"drift/a","target":"exists","result":"equal","value":true}],
+         "success":[{"put":{"key":"drift/t","value":{"n":1}}},{"delete":{"key":"drift/absent"}},{"get":{"key":"drift/a"}},{"get":{"key":"drift/absent"}}],
+         "failure":[]}
+        """;
+
+    private static readonly string TooLargeTxn = $$$"""{"success":[{"put":{"key":"drift/t","value":"{{{new string('x', 1024 * 1024 + 10)}}}"} }]}""";
+
     /// <summary>One request per documented answer; the names must match the document's exactly.</summary>
     private static IReadOnlyList<Scenario> Scenarios() =>
     [
@@ -101,6 +110,15 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
         new("DELETE /v1/kv/{key} 412", Where.Node, Send(HttpMethod.Delete, "/v1/kv/drift/a", "w", header: ("If-Match", "\"999999\""))),
         new("DELETE /v1/kv/{key} 503", Where.LoneNode, Send(HttpMethod.Delete, "/v1/kv/drift/a", "w")),
         new("DELETE /v1/kv/{key} 504", Where.SlowNode, Send(HttpMethod.Delete, "/v1/kv/drift/slow", null)),
+        new("POST /v1/txn 200", Where.Node, Send(HttpMethod.Post, "/v1/txn", "w", Txn)),
+        new("POST /v1/txn 307", Where.Follower, Send(HttpMethod.Post, "/v1/txn", "w", Txn)),
+        new("POST /v1/txn 400", Where.Node, Send(HttpMethod.Post, "/v1/txn", "w", """{"success":[{"put":{"key":"drift/t"}}]}""")),
+        new("POST /v1/txn 401", Where.Node, Send(HttpMethod.Post, "/v1/txn", null, Txn)),
+        new("POST /v1/txn 403", Where.Node, Send(HttpMethod.Post, "/v1/txn", "r", Txn)),
+        new("POST /v1/txn 413", Where.Node, Send(HttpMethod.Post, "/v1/txn", "w", TooLargeTxn)),
+        new("POST /v1/txn 415", Where.Node, Send(HttpMethod.Post, "/v1/txn", "w", Txn, "text/plain")),
+        new("POST /v1/txn 503", Where.LoneNode, Send(HttpMethod.Post, "/v1/txn", "w", Txn)),
+        new("POST /v1/txn 504", Where.SlowNode, Send(HttpMethod.Post, "/v1/txn", null, Txn)),
         new("GET /v1/cluster 200", Where.Node, Send(HttpMethod.Get, "/v1/cluster", "r")),
         new("GET /v1/cluster 401", Where.Node, Send(HttpMethod.Get, "/v1/cluster", null)),
         new("GET /{id} 200", Where.Node, Send(HttpMethod.Get, "/41", "r")),

@@ -15,6 +15,12 @@ public sealed class LedgerOptions
     /// <summary>Largest value accepted, in bytes of its minified JSON text.</summary>
     public int MaxValueBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Most compares, and most operations in each branch, of one transaction (etcd's default too).</summary>
+    public int MaxTxnOperations { get; set; } = 128;
+
+    /// <summary>Largest transaction accepted, in bytes of its log entry (its keys, values and compared values plus a few bytes each).</summary>
+    public int MaxTxnBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Client tokens; empty means no authentication.</summary>
     public List<ApiToken> ApiTokens { get; set; } = [];
 

@@ -1,3 +1,5 @@
+using GeoLedger.Ledger.Transactions;
+
 namespace GeoLedger.Ledger;
 
 /// <summary>
@@ -54,6 +56,46 @@ public sealed class LedgerStore
 
         pendingRevision = index;
         return result;
+    }
+
+    /// <summary>
+    /// Applies a transaction as the log entry at <paramref name="index"/>: its compares against the state before it, then
+    /// one branch in order (a get sees the branch's earlier writes), every write at revision <paramref name="index"/>.
+    /// </summary>
+    public ApplyResult ApplyTransaction(long index, TransactionCommand transaction)
+    {
+        var succeeded = transaction.Compare.All(c => c.HoldsFor(changes.Get(c.Key)));
+        var branch = succeeded ? transaction.Success : transaction.Failure;
+        var results = new TxnOperationResult[branch.Count];
+        for (var i = 0; i < branch.Count; i++)
+        {
+            var operation = branch[i];
+            var existing = changes.Get(operation.Key);
+            switch (operation.Kind)
+            {
+                case TxnOperationKind.Put:
+                    var entry = new LedgerEntry(operation.Key, operation.Value, index);
+                    changes.Set(entry);
+                    pendingBytes += Size(entry) - (existing is null ? 0 : Size(existing));
+                    results[i] = new TxnOperationResult(operation.Kind, operation.Key, entry, Deleted: false);
+                    break;
+                case TxnOperationKind.Delete:
+                    if (existing is not null)
+                    {
+                        changes.Remove(operation.Key);
+                        pendingBytes -= Size(existing);
+                    }
+
+                    results[i] = new TxnOperationResult(operation.Kind, operation.Key, null, Deleted: existing is not null);
+                    break;
+                default:
+                    results[i] = new TxnOperationResult(operation.Kind, operation.Key, existing, Deleted: false);
+                    break;
+            }
+        }
+
+        pendingRevision = index;
+        return new ApplyResult(ApplyStatus.Applied, null, index) { Transaction = new TransactionResult(succeeded, results) };
     }
 
     /// <summary>Records that the log entry at <paramref name="index"/> carried no command (a configuration entry).</summary>

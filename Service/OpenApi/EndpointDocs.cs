@@ -41,6 +41,13 @@ internal static class EndpointDocs
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .Parameters(OpenApiParts.Prefix, OpenApiParts.Limit, OpenApiParts.After, OpenApiParts.Consistency);
 
+    public static RouteHandlerBuilder DescribeTxn(this RouteHandlerBuilder endpoint) => endpoint
+        .WithName("transaction").WithTags(Kv).WithSummary("Compare keys, then put, delete and get atomically: one log entry, one revision")
+        .Body<TxnRequest>()
+        .Produces<TxnAnswer>().Redirects()
+        .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).Unavailable();
+
     public static RouteHandlerBuilder DescribeCluster(this RouteHandlerBuilder endpoint) => endpoint
         .WithName("getCluster").WithTags("cluster").WithSummary("This node's view of the cluster")
         .Produces<ClusterState>().ProducesProblem(StatusCodes.Status401Unauthorized);
