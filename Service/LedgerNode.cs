@@ -143,6 +143,7 @@ public static class LedgerNode
         builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddSingleton<ReadIndex>();
         builder.Services.AddSingleton<ReadGate>();
+        builder.Services.AddSingleton<BlockingReads>();
         builder.Services.AddProblemDetails();
 
         // https from a reloaded PEM file (ACME) when Ledger:TlsCertificateFile is set.
@@ -268,6 +269,8 @@ public static class LedgerNode
             throw new InvalidOperationException($"Ledger:MaxValueBytes is {options.MaxValueBytes}: use 1 to 67108864");
         if (options.MaxTxnOperations < 1 || options.MaxTxnBytes < 1 || options.MaxTxnBytes > 64 * 1024 * 1024)
             throw new InvalidOperationException($"Ledger:MaxTxnOperations is {options.MaxTxnOperations} and Ledger:MaxTxnBytes {options.MaxTxnBytes}: use a positive count and 1 to 67108864 bytes");
+        if (options.MaxWaitSeconds is < 1 or > 86_400)
+            throw new InvalidOperationException($"Ledger:MaxWaitSeconds is {options.MaxWaitSeconds}: use 1 to 86400 seconds");
         if (options.SnapshotInterval < 1)
             throw new InvalidOperationException($"Ledger:SnapshotInterval is {options.SnapshotInterval}: use a positive number of log entries");
         if (options.SnapshotCatchUpEntries < 0)

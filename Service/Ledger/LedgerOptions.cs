@@ -21,6 +21,9 @@ public sealed class LedgerOptions
     /// <summary>Largest transaction accepted, in bytes of its log entry (its keys, values and compared values plus a few bytes each).</summary>
     public int MaxTxnBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Longest <c>timeout</c> a blocking read (<c>?waitRevision=</c>) may ask for, in seconds.</summary>
+    public int MaxWaitSeconds { get; set; } = 300;
+
     /// <summary>Client tokens; empty means no authentication.</summary>
     public List<ApiToken> ApiTokens { get; set; } = [];
 

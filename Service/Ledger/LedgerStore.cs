@@ -14,9 +14,16 @@ public sealed class LedgerStore
     private long pendingRevision;
     private long pendingBytes;
     private volatile StoreVersion current = new(KeyTree.Empty, 0);
+    private TaskCompletionSource published = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The published version: its keys and the index of the last entry applied to it.</summary>
     public StoreVersion Current => current;
+
+    /// <summary>
+    /// Completes when the next version is published (for blocking reads). Take it before looking at <see cref="Current"/>,
+    /// so that a version published in between is not missed.
+    /// </summary>
+    public Task NextPublished => Volatile.Read(ref published).Task;
 
     /// <summary>The index of the last applied log entry (of the published version).</summary>
     public long Revision => current.Revision;
@@ -105,7 +112,10 @@ public sealed class LedgerStore
     public void Publish()
     {
         if (pendingRevision != current.Revision)
+        {
             current = new StoreVersion(changes.ToTree(), pendingRevision) { LiveBytes = pendingBytes };
+            SignalPublished();
+        }
     }
 
     /// <summary>The key's entry, or null when absent.</summary>
@@ -142,7 +152,11 @@ public sealed class LedgerStore
         pendingRevision = revision;
         pendingBytes = keys.All().Sum(Size);
         current = new StoreVersion(keys, revision) { LiveBytes = pendingBytes };
+        SignalPublished();
     }
+
+    private void SignalPublished() =>
+        Interlocked.Exchange(ref published, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     private static long Size(LedgerEntry entry) => entry.Key.Length + entry.Value.Length;
 }

@@ -15,7 +15,7 @@ internal static class EndpointDocs
         .Produces<Entry>().Produces(StatusCodes.Status304NotModified)
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
         .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-        .Parameters(OpenApiParts.Consistency, OpenApiParts.IfNoneMatchRead)
+        .Parameters(OpenApiParts.Consistency, OpenApiParts.WaitRevision, OpenApiParts.WaitTimeout, OpenApiParts.IfNoneMatchRead)
         .ResponseHeader("200", "ETag", OpenApiParts.ETag).ResponseHeader("304", "ETag", OpenApiParts.ETag);
 
     public static RouteHandlerBuilder DescribePutKey(this RouteHandlerBuilder endpoint) => endpoint

@@ -9,6 +9,14 @@ internal static class OpenApiParts
         "`linearizable` (default: a read barrier through the leader, never stale) or `local` (this node's applied state, may lag).",
         new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["linearizable", "local"] });
 
+    public static OpenApiParameter WaitRevision => Query("waitRevision",
+        "Blocking read: answer once the key's revision is above this (or the key, at or below it, is deleted: 404), or at the timeout as it then is.",
+        new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" });
+
+    public static OpenApiParameter WaitTimeout => Query("timeout",
+        "With waitRevision: the longest wait, a whole number of `ms`, `s` or `m` (default `30s`, at most Ledger:MaxWaitSeconds, 300 s by default).",
+        new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9]{1,9}(ms|s|m)?$" });
+
     public static OpenApiParameter Prefix => Query("prefix", "Only keys starting with this (default: every key).", new OpenApiSchema { Type = JsonSchemaType.String });
 
     public static OpenApiParameter After => Query("after", "Start after this key: the `next` of the previous page.", new OpenApiSchema { Type = JsonSchemaType.String });
