@@ -4,6 +4,7 @@ using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GeoLedger.Api;
 using GeoLedger.Auth;
+using GeoLedger.Backup;
 using GeoLedger.Cluster;
 using GeoLedger.Health;
 using GeoLedger.Ledger;
@@ -238,6 +239,7 @@ public static class LedgerNode
         app.UseAdmissionControl();
         app.MapKvApi();
         app.MapTxnApi();
+        app.MapBackupApi();
         app.MapClusterApi();
         app.MapArticleApi();
         app.MapLedgerHealthChecks();

@@ -60,4 +60,16 @@ internal static partial class LogMessages
 
     [LoggerMessage(1208, LogLevel.Critical, "Applying log entry {Index} failed: {Reason}. This node stops applying; restart it")]
     public static partial void ApplyFailed(ILogger logger, long index, string reason);
+
+    [LoggerMessage(1300, LogLevel.Information, "Backup at revision {Revision} with {Keys} keys sent")]
+    public static partial void BackupServed(ILogger logger, long revision, int keys);
+
+    [LoggerMessage(1301, LogLevel.Warning, "Backup at revision {Revision} was not sent whole ({Reason}): the client went away")]
+    public static partial void BackupAbandoned(ILogger logger, long revision, string reason);
+
+    [LoggerMessage(1302, LogLevel.Information, "Restored backup {From}: {Keys} keys at revision {Revision} into data folder {Data}. Restore every node of the new cluster from the same file before starting any")]
+    public static partial void Restored(ILogger logger, string from, int keys, long revision, string data);
+
+    [LoggerMessage(1303, LogLevel.Critical, "Restore refused, nothing written: {Reason}")]
+    public static partial void RestoreRefused(ILogger logger, string reason);
 }

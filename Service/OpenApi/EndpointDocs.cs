@@ -48,6 +48,14 @@ internal static class EndpointDocs
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).Unavailable();
 
+    public static RouteHandlerBuilder DescribeBackup(this RouteHandlerBuilder endpoint) => endpoint
+        .WithName("backup").WithTags("backup").WithSummary("The whole store at one revision, as a checksummed snapshot file for restore")
+        .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
+        .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        .Parameters(OpenApiParts.Consistency)
+        .ResponseHeader("200", "X-GeoLedger-Backup-Revision", OpenApiParts.BackupRevision);
+
     public static RouteHandlerBuilder DescribeCluster(this RouteHandlerBuilder endpoint) => endpoint
         .WithName("getCluster").WithTags("cluster").WithSummary("This node's view of the cluster")
         .Produces<ClusterState>().ProducesProblem(StatusCodes.Status401Unauthorized);

@@ -35,6 +35,8 @@ internal static class OpenApiParts
 
     public static OpenApiHeader Location => ResponseHeader("The same request at the leader's public URL (resend the body; `curl --location-trusted` resends the token).");
 
+    public static OpenApiHeader BackupRevision => ResponseHeader("The revision the backup holds the store at; a restored cluster continues after it.");
+
     public static OpenApiHeader RetryAfter => ResponseHeader("Seconds to wait before retrying.");
 
     public static OpenApiHeader WwwAuthenticate => ResponseHeader("`Bearer`.");
