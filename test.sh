@@ -10,11 +10,11 @@ pulumi_setup
 pulumi="$GEOLEDGER_PULUMI"
 build=(-p:GeoLedgerPulumi="$pulumi" "${PULUMI_BUILD_ARGS[@]}")
 
-# Tests that attach loop devices (the VM's data-disk script) need root.
+# Tests that attach loop devices (the VM's data-disk script) or mount a small tmpfs (a full disk) need root.
 filter="Category!=Acme"
 if [ "$(id -u)" != 0 ]; then
   filter="$filter&Category!=Root"
-  echo "test.sh: leaving out the data-disk script tests (Infra.Tests, Category=Root): they attach loop devices, which needs root."
+  echo "test.sh: leaving out the Category=Root tests (the data-disk script, the full-disk tests): they attach loop devices or mount a tmpfs, which needs root."
 fi
 
 # Build everything first: `dotnet test` alone builds only the test projects and what they reference.

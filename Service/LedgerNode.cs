@@ -99,6 +99,7 @@ public static class LedgerNode
                     .ToHashSet(),
                 Segments = new SegmentedLogOptions
                 {
+                    SegmentBytes = options.SegmentBytes,
                     SimulatePowerLoss = options.TestSimulatePowerLoss,
                     FlushDelay = options.TestAcknowledgeBeforeFlush ? TimeSpan.FromMilliseconds(100) : TimeSpan.Zero,
                 },
@@ -111,6 +112,7 @@ public static class LedgerNode
             SnapshotPublished = sp.GetRequiredService<LedgerMetrics>().SnapshotWritten,
             Applied = () => sp.GetRequiredService<LedgerMetrics>().StoreSize(sp.GetRequiredService<LedgerStore>().Count, sp.GetRequiredService<LedgerStore>().LiveBytes),
         });
+        builder.Services.AddSingleton(new DiskSpace(dataDirectory, options.MinFreeDiskBytes));
         builder.Services.AddSingleton<IPersistentState>(sp => sp.GetRequiredService<LedgerLog>());
         builder.Services.AddSingleton<IAuditTrail<IRaftLogEntry>>(sp => sp.GetRequiredService<LedgerLog>());
         builder.Services.UseInMemoryConfigurationStorage(members =>
@@ -275,6 +277,10 @@ public static class LedgerNode
             throw new InvalidOperationException($"Ledger:MaxWaitSeconds is {options.MaxWaitSeconds}: use 1 to 86400 seconds");
         if (options.SnapshotInterval < 1)
             throw new InvalidOperationException($"Ledger:SnapshotInterval is {options.SnapshotInterval}: use a positive number of log entries");
+        if (options.SegmentBytes is < 1024 * 1024 or > 1024L * 1024 * 1024)
+            throw new InvalidOperationException($"Ledger:SegmentBytes is {options.SegmentBytes}: use 1048576 (1 MiB) to 1073741824 (1 GiB)");
+        if (options.MinFreeDiskBytes < 0)
+            throw new InvalidOperationException($"Ledger:MinFreeDiskBytes is {options.MinFreeDiskBytes}: use 0 or more bytes");
         if (options.SnapshotCatchUpEntries < 0)
             throw new InvalidOperationException($"Ledger:SnapshotCatchUpEntries is {options.SnapshotCatchUpEntries}: use 0 or more log entries");
         if (options.WriteTimeoutMs < 1 || options.ReadTimeoutMs < 1)

@@ -77,6 +77,8 @@ public sealed class StartupFailureTests : IDisposable
     [Theory]
     [InlineData("--Ledger:MaxValueBytes=0", "Ledger:MaxValueBytes is 0")]
     [InlineData("--Ledger:SnapshotInterval=0", "Ledger:SnapshotInterval is 0")]
+    [InlineData("--Ledger:SegmentBytes=4096", "Ledger:SegmentBytes is 4096")]
+    [InlineData("--Ledger:MinFreeDiskBytes=-1", "Ledger:MinFreeDiskBytes is -1")]
     [InlineData("--Ledger:WriteTimeoutMs=0", "Ledger:WriteTimeoutMs")]
     public async Task An_out_of_range_setting_is_refused_naming_it(string arg, string expected)
     {

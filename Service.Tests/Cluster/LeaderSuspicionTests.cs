@@ -63,6 +63,20 @@ public sealed class LeaderSuspicionTests
     }
 
     [Fact]
+    public void A_message_accepted_after_its_connection_closed_leaves_the_leader_suspect()
+    {
+        var connection = new object();
+        suspicion.Heard(connection);
+        using var closing = new CancellationTokenSource();
+        suspicion.HearingStarted();
+        closing.Cancel(); // the leader died while this node still processed its message
+        suspicion.ConnectionClosed(connection);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        suspicion.HearingEnded(acceptedOn: connection, closing.Token);
+        Assert.True(suspicion.IsSuspect);
+    }
+
+    [Fact]
     public void An_older_connection_closing_does_not_make_the_leader_suspect()
     {
         var old = new object();

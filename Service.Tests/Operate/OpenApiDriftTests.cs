@@ -16,20 +16,27 @@ public sealed class SlowApplyNodeFixture() : NodeFixture(new()
     ["Ledger:WriteTimeoutMs"] = "100",
 });
 
+/// <summary>A node without tokens whose disk never has the free space it asks for: each write answers 507.</summary>
+public sealed class FullDiskNodeFixture() : NodeFixture(new()
+{
+    ["Ledger:MinFreeDiskBytes"] = long.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+});
+
 /// <summary>
 /// The OpenAPI document can't drift: every answer it documents (operation and status) is provoked against a running
 /// node (in process for most; a real 3-node cluster for the redirect to the leader and for no-leader answers) and
 /// checked for its status, media type, body schema and headers; and every route the node serves is documented.
 /// </summary>
 [Collection(MultiNodeCollection.Name)]
-public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFixture slow)
-    : IClassFixture<ReadAuthNodeFixture>, IClassFixture<SlowApplyNodeFixture>
+public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFixture slow, FullDiskNodeFixture full)
+    : IClassFixture<ReadAuthNodeFixture>, IClassFixture<SlowApplyNodeFixture>, IClassFixture<FullDiskNodeFixture>
 {
-    /// <summary>Where a scenario runs: the in-process node with tokens (reads need one), the slow node, or the cluster.</summary>
+    /// <summary>Where a scenario runs: the in-process node with tokens (reads need one), the slow node, the full-disk node, or the cluster.</summary>
     private enum Where
     {
         Node,
         SlowNode,
+        FullDiskNode,
         Follower,
         LoneNode,
     }
@@ -97,6 +104,7 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
         new("PUT /v1/kv/{key} 415", Where.Node, Send(HttpMethod.Put, "/v1/kv/drift/put", "w", """{"value":1}""", "text/plain")),
         new("PUT /v1/kv/{key} 503", Where.LoneNode, Send(HttpMethod.Put, "/v1/kv/drift/put", "w", """{"value":1}""")),
         new("PUT /v1/kv/{key} 504", Where.SlowNode, Send(HttpMethod.Put, "/v1/kv/drift/slow", null, """{"value":1}""")),
+        new("PUT /v1/kv/{key} 507", Where.FullDiskNode, Send(HttpMethod.Put, "/v1/kv/drift/full", null, """{"value":1}""")),
         new("DELETE /v1/kv/{key} 204", Where.Node, async client =>
         {
             using var put = await client.SendAsync(Request(HttpMethod.Put, "/v1/kv/drift/deleted", "w", """{"value":1}"""));
@@ -110,6 +118,7 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
         new("DELETE /v1/kv/{key} 412", Where.Node, Send(HttpMethod.Delete, "/v1/kv/drift/a", "w", header: ("If-Match", "\"999999\""))),
         new("DELETE /v1/kv/{key} 503", Where.LoneNode, Send(HttpMethod.Delete, "/v1/kv/drift/a", "w")),
         new("DELETE /v1/kv/{key} 504", Where.SlowNode, Send(HttpMethod.Delete, "/v1/kv/drift/slow", null)),
+        new("DELETE /v1/kv/{key} 507", Where.FullDiskNode, Send(HttpMethod.Delete, "/v1/kv/drift/full", null)),
         new("POST /v1/txn 200", Where.Node, Send(HttpMethod.Post, "/v1/txn", "w", Txn)),
         new("POST /v1/txn 307", Where.Follower, Send(HttpMethod.Post, "/v1/txn", "w", Txn)),
         new("POST /v1/txn 400", Where.Node, Send(HttpMethod.Post, "/v1/txn", "w", """{"success":[{"put":{"key":"drift/t"}}]}""")),
@@ -119,6 +128,7 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
         new("POST /v1/txn 415", Where.Node, Send(HttpMethod.Post, "/v1/txn", "w", Txn, "text/plain")),
         new("POST /v1/txn 503", Where.LoneNode, Send(HttpMethod.Post, "/v1/txn", "w", Txn)),
         new("POST /v1/txn 504", Where.SlowNode, Send(HttpMethod.Post, "/v1/txn", null, Txn)),
+        new("POST /v1/txn 507", Where.FullDiskNode, Send(HttpMethod.Post, "/v1/txn", null, Txn)),
         new("GET /v1/backup 200", Where.Node, Send(HttpMethod.Get, "/v1/backup", "w")),
         new("GET /v1/backup 400", Where.Node, Send(HttpMethod.Get, "/v1/backup?consistency=eventual", "w")),
         new("GET /v1/backup 401", Where.Node, Send(HttpMethod.Get, "/v1/backup", null)),
@@ -139,6 +149,7 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
         new("PUT /{id} 415", Where.Node, Send(HttpMethod.Put, "/41", "w", """{"state":"drift"}""", "text/plain")),
         new("PUT /{id} 503", Where.LoneNode, Send(HttpMethod.Put, "/41", "w", """{"state":"drift"}""")),
         new("PUT /{id} 504", Where.SlowNode, Send(HttpMethod.Put, "/41", null, """{"state":"drift"}""")),
+        new("PUT /{id} 507", Where.FullDiskNode, Send(HttpMethod.Put, "/41", null, """{"state":"drift"}""")),
         new("GET /healthz 200", Where.Node, Send(HttpMethod.Get, "/healthz", null)),
         new("GET /readyz 200", Where.Node, Send(HttpMethod.Get, "/readyz", null)),
         new("GET /readyz 503", Where.LoneNode, Send(HttpMethod.Get, "/readyz", null)),
@@ -230,9 +241,9 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
             seed.EnsureSuccessStatusCode();
         var documented = contract.Responses().ToDictionary(r => r.Name);
         var problems = new List<string>();
-        foreach (var scenario in Scenarios().Where(s => s.Where is Where.Node or Where.SlowNode))
+        foreach (var scenario in Scenarios().Where(s => s.Where is Where.Node or Where.SlowNode or Where.FullDiskNode))
         {
-            using var response = await scenario.Send(scenario.Where == Where.Node ? node.Client : slow.Client);
+            using var response = await scenario.Send(scenario.Where switch { Where.Node => node.Client, Where.SlowNode => slow.Client, _ => full.Client });
             problems.AddRange(await CheckAsync(contract, documented, scenario.Name, response));
         }
 

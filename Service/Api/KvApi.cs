@@ -123,7 +123,7 @@ internal static class KvApi
         return (count, bytes);
     }
 
-    /// <summary>Runs a write and maps its outcome onto HTTP: 2xx, 404, 412, 307, 503 or 504.</summary>
+    /// <summary>Runs a write and maps its outcome onto HTTP: 2xx, 404, 412, 307, 503, 504 or 507.</summary>
     public static async Task<IResult> WriteAsync(HttpContext context, LedgerWriter writer, LedgerCommand command, Func<ApplyResult, IResult> success)
     {
         var outcome = await writer.WriteObservedAsync(command, context);
@@ -131,6 +131,7 @@ internal static class KvApi
         {
             WriteOutcome.NotLeader notLeader => Problems.RedirectToLeader(context, notLeader.Leader),
             WriteOutcome.Unknown unknown => Problems.OutcomeUnknown(unknown.Reason),
+            WriteOutcome.DiskFull full => Problems.DiskFull(context, full.Detail),
             WriteOutcome.Applied { Result.Status: ApplyStatus.PreconditionFailed } applied => Problems.PreconditionFailed(command.Key, applied.Result.Entry?.Revision),
             WriteOutcome.Applied { Result.Status: ApplyStatus.NotFound } => Problems.NotFound(command.Key),
             WriteOutcome.Applied applied => success(applied.Result),

@@ -33,6 +33,16 @@ internal static class Problems
         return TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: title);
     }
 
+    /// <summary>507: the leader's disk is full; nothing was written, and the node takes writes again once there is room.</summary>
+    public static IResult DiskFull(HttpContext context, string detail)
+    {
+        context.Response.Headers.RetryAfter = "10";
+        return TypedResults.Problem(
+            $"{detail} Nothing was written; reads go on, and writes are taken again once there is room.",
+            statusCode: StatusCodes.Status507InsufficientStorage,
+            title: "Disk full on the leader: free space on its data disk");
+    }
+
     /// <summary>504: the write may or may not have happened.</summary>
     public static IResult OutcomeUnknown(string reason) =>
         TypedResults.Problem(

@@ -35,6 +35,7 @@ internal static class TxnApi
             {
                 WriteOutcome.NotLeader notLeader => Problems.RedirectToLeader(context, notLeader.Leader),
                 WriteOutcome.Unknown unknown => Problems.OutcomeUnknown(unknown.Reason),
+                WriteOutcome.DiskFull full => Problems.DiskFull(context, full.Detail),
                 WriteOutcome.Applied { Result.Transaction: { } result } applied => new TxnResult(result, applied.Result.Index),
                 _ => throw new InvalidOperationException($"Unexpected transaction outcome {outcome}"),
             };

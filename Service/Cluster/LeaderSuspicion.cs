@@ -67,11 +67,19 @@ public sealed class LeaderSuspicion
     /// <summary>
     /// That message is done; when this node accepted it (its sender is the leader of the current
     /// term), <paramref name="acceptedOn"/> identifies the connection it came on, else null.
+    /// <paramref name="connectionClosed"/> is that connection's closing: a message accepted after
+    /// its connection closed (the leader died while it was processed) leaves the leader suspect.
     /// </summary>
-    public void HearingEnded(object? acceptedOn)
+    public void HearingEnded(object? acceptedOn, CancellationToken connectionClosed = default)
     {
         if (acceptedOn is not null)
+        {
             Heard(acceptedOn);
+            // Checked after Heard: a close seen here, or one whose callback runs later, stamps lostAt >= lastHeard.
+            if (connectionClosed.IsCancellationRequested)
+                ConnectionClosed(acceptedOn);
+        }
+
         Interlocked.Decrement(ref hearing);
     }
 

@@ -19,6 +19,7 @@ internal sealed class LeaderSuspicionMiddleware(RequestDelegate next, LeaderSusp
         }
 
         object? acceptedOn = null;
+        var closed = context.Features.Get<IConnectionLifetimeFeature>()?.ConnectionClosed ?? context.RequestAborted;
         suspicion.HearingStarted();
         try
         {
@@ -28,7 +29,7 @@ internal sealed class LeaderSuspicionMiddleware(RequestDelegate next, LeaderSusp
         }
         finally
         {
-            suspicion.HearingEnded(acceptedOn);
+            suspicion.HearingEnded(acceptedOn, closed);
         }
     }
 

@@ -46,6 +46,12 @@ public sealed class LedgerOptions
     /// <summary>Entries kept in the log behind the newest snapshot, so a follower a little behind gets entries instead of a whole snapshot.</summary>
     public long SnapshotCatchUpEntries { get; set; } = 10_000;
 
+    /// <summary>Bytes allocated for each log segment file in advance (1 MiB to 1 GiB).</summary>
+    public long SegmentBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>Free bytes the data folder's disk must keep for writes to be taken (below it: 507, not attempted).</summary>
+    public long MinFreeDiskBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>How long a write waits for commit and apply before answering 504 (milliseconds).</summary>
     public int WriteTimeoutMs { get; set; } = 5_000;
 

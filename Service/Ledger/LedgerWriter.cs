@@ -1,6 +1,7 @@
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using GeoLedger.Cluster;
+using GeoLedger.Storage;
 using Microsoft.Extensions.Options;
 
 namespace GeoLedger.Ledger;
@@ -10,7 +11,7 @@ namespace GeoLedger.Ledger;
 /// before anything is appended, so "not leader" always means "not attempted"; any failure after
 /// that point is reported as unknown, never as a redirect.
 /// </summary>
-public sealed class LedgerWriter(ClusterView view, IOptions<LedgerOptions> options, ILogger<LedgerWriter> logger)
+public sealed class LedgerWriter(ClusterView view, DiskSpace disk, IOptions<LedgerOptions> options, ILogger<LedgerWriter> logger)
 {
     private readonly TimeSpan timeout = TimeSpan.FromMilliseconds(options.Value.WriteTimeoutMs);
 
@@ -35,10 +36,18 @@ public sealed class LedgerWriter(ClusterView view, IOptions<LedgerOptions> optio
         if (!view.IsLeader && !await AwaitLeadershipAsync(deadline.Token).ConfigureAwait(false))
             return new WriteOutcome.NotLeader(null);
 
+        if (disk.IsFull(out var detail))
+            return new WriteOutcome.DiskFull(detail);
+
         var context = new WriteContext();
         try
         {
             await view.Raft.ReplicateAsync(command.Encode(), context, deadline.Token).ConfigureAwait(false);
+        }
+        catch (IOException e) when (DiskSpace.IsDiskFull(e))
+        {
+            // The append itself failed, so nothing is in the log: not attempted.
+            return new WriteOutcome.DiskFull($"The disk of this node's data folder is full ({e.Message}).");
         }
         catch (Exception e) when (e is OperationCanceledException or NotLeaderException or TimeoutException or InvalidOperationException or ObjectDisposedException or IOException)
         {

@@ -13,4 +13,7 @@ public abstract record WriteOutcome
 
     /// <summary>The entry may have been appended but its commit was not seen in time: outcome unknown.</summary>
     public sealed record Unknown(string Reason) : WriteOutcome;
+
+    /// <summary>Not attempted: the disk of this node's data folder is (nearly) full; <paramref name="Detail"/> says how full.</summary>
+    public sealed record DiskFull(string Detail) : WriteOutcome;
 }

@@ -24,7 +24,7 @@ internal static class EndpointDocs
         .Produces<Entry>().Redirects()
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).Unavailable()
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).DiskFull().Unavailable()
         .Parameters(OpenApiParts.IfMatch, OpenApiParts.IfNoneMatchWrite)
         .ResponseHeader("200", "ETag", OpenApiParts.ETag);
 
@@ -32,7 +32,7 @@ internal static class EndpointDocs
         .WithName("deleteKey").WithTags(Kv).WithSummary("Delete a key")
         .Produces(StatusCodes.Status204NoContent).Redirects()
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed).Unavailable()
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed).DiskFull().Unavailable()
         .Parameters(OpenApiParts.IfMatch);
 
     public static RouteHandlerBuilder DescribeListKeys(this RouteHandlerBuilder endpoint) => endpoint
@@ -46,7 +46,7 @@ internal static class EndpointDocs
         .Body<TxnRequest>()
         .Produces<TxnAnswer>().Redirects()
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).Unavailable();
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).DiskFull().Unavailable();
 
     public static RouteHandlerBuilder DescribeBackup(this RouteHandlerBuilder endpoint) => endpoint
         .WithName("backup").WithTags("backup").WithSummary("The whole store at one revision, as a checksummed snapshot file for restore")
@@ -71,11 +71,15 @@ internal static class EndpointDocs
         .Body<ArticleBody>()
         .Produces<ArticleState>().Redirects()
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).Unavailable();
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).DiskFull().Unavailable();
 
     /// <summary>307 to the leader (a write reaching a follower; never once its entry was appended).</summary>
     private static RouteHandlerBuilder Redirects(this RouteHandlerBuilder endpoint) => endpoint
         .Produces(StatusCodes.Status307TemporaryRedirect).ResponseHeader("307", "Location", OpenApiParts.Location);
+
+    /// <summary>507 (not attempted: the leader's disk is full; Retry-After says when to try again).</summary>
+    private static RouteHandlerBuilder DiskFull(this RouteHandlerBuilder endpoint) => endpoint
+        .ProducesProblem(StatusCodes.Status507InsufficientStorage).ResponseHeader("507", "Retry-After", OpenApiParts.RetryAfter);
 
     /// <summary>503 (not attempted: no leader; retry) and 504 (outcome unknown: read before retrying).</summary>
     private static RouteHandlerBuilder Unavailable(this RouteHandlerBuilder endpoint) => endpoint

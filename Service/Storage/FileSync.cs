@@ -28,6 +28,30 @@ internal static partial class FileSync
         }
     }
 
+    /// <summary>
+    /// Allocates <paramref name="length"/> bytes of disk for <paramref name="file"/> (Linux <c>fallocate</c>;
+    /// elsewhere, or where the file system cannot, the file is only sized). A full disk throws an
+    /// <see cref="IOException"/> whose HResult is ENOSPC, which <see cref="DiskSpace.IsDiskFull"/> knows.
+    /// </summary>
+    public static void Allocate(SafeFileHandle file, long length)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            while (fallocate(file, 0, 0, length) != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == EINTR)
+                    continue;
+                if (errno is EOPNOTSUPP or ENOSYS)
+                    break;
+                throw new IOException($"fallocate of {length} bytes failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+            }
+        }
+
+        if (RandomAccess.GetLength(file) < length)
+            RandomAccess.SetLength(file, length);
+    }
+
     /// <summary>Makes the names in <paramref name="directory"/> durable (a new, renamed or deleted file).</summary>
     public static void Directory(string directory)
     {
@@ -79,12 +103,17 @@ internal static partial class FileSync
     }
 
     private const int EINTR = 4;
+    private const int ENOSYS = 38;
+    private const int EOPNOTSUPP = 95;
     private const int O_RDONLY = 0;
     private const int O_DIRECTORY_LINUX = 0x10000;
     private const int O_DIRECTORY_MACOS = 0x100000;
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fdatasync(SafeFileHandle fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int fallocate(SafeFileHandle fd, int mode, long offset, long length);
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);

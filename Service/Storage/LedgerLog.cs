@@ -93,6 +93,8 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     private volatile SnapshotFile? snapshot;
     private volatile SnapshotFile? pendingRestore;
     private Task snapshotWriter = Task.CompletedTask;
+    private const long SnapshotRetryMilliseconds = 10_000;
+    private long snapshotFailedAt = long.MinValue / 2; // Environment.TickCount64 of the last failed snapshot
     private long commitIndex;
     private long compactedThrough; // entries up to here are served as the snapshot, even while their segment file remains
     private long appliedIndex;
@@ -686,6 +688,8 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         var last = snapshot?.Index ?? 0;
         if (index - last < options.SnapshotInterval || !snapshotWriter.IsCompleted || TermAt(index) is not { } term)
             return;
+        if (Environment.TickCount64 - Volatile.Read(ref snapshotFailedAt) < SnapshotRetryMilliseconds)
+            return; // a full or failing disk: not a new attempt after every entry
         var state = machine.Store.Current;
         snapshotWriter = Task.Run(() => WriteSnapshot(state, index, term));
     }
@@ -708,6 +712,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
         {
+            Volatile.Write(ref snapshotFailedAt, Environment.TickCount64);
             LogMessages.SnapshotFailed(logger, index, e.Message);
         }
     }

@@ -64,10 +64,11 @@ internal sealed class LogSegment : IDisposable
     public static LogSegment CreateSpare(string directory, long sequence, long capacity, bool zeroFill)
     {
         var path = System.IO.Path.Combine(directory, FileName(sequence));
-        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, FileOptions.None, zeroFill ? 0 : capacity);
+        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
         try
         {
             FileSync.MakePrivate(path);
+            FileSync.Allocate(handle, capacity); // a full disk says so here (ENOSPC), not at a later append
             if (zeroFill)
             {
                 var zeros = new byte[Math.Min(capacity, 1 << 20)];

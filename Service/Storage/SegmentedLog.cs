@@ -155,9 +155,9 @@ public sealed class SegmentedLog : IDisposable
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
+                // A batch cut short by a full disk keeps the entries written before it (unflushed, unacknowledged).
+                Volatile.Write(ref lastIndexCache, positions.Last);
             }
-
-            Volatile.Write(ref lastIndexCache, positions.Last);
         }
 
         flushRequested.Set();

@@ -13,7 +13,7 @@ internal sealed class ClusterMetrics
     private readonly ClusterView view;
     private readonly LedgerMetrics metrics;
 
-    public ClusterMetrics(ClusterView view, LedgerMetrics metrics, LedgerStore store)
+    public ClusterMetrics(ClusterView view, LedgerMetrics metrics, LedgerStore store, LedgerStateMachine machine)
     {
         this.view = view;
         this.metrics = metrics;
@@ -26,6 +26,8 @@ internal sealed class ClusterMetrics
         meter.CreateObservableGauge("geoledger.raft.replication.lag", ObserveLag, "{entry}",
             "On the leader, per member: entries in the leader's log past the member's last reported log end.");
         metrics.KeysSource = () => store.Count;
+        meter.CreateObservableCounter("geoledger.log.undecodable_entries", () => machine.UndecodableEntries, "{entry}",
+            "Committed log entries this node could not decode and applied as no-ops (a command format it does not know; see docs/durability.md).");
         view.Raft.LeaderChanged += (_, leader) =>
         {
             if (leader is null)

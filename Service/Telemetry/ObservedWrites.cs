@@ -33,6 +33,10 @@ public static class ObservedWrites
             case WriteOutcome.NotLeader:
                 span?.SetTag("geoledger.outcome", "NotLeader");
                 break;
+            case WriteOutcome.DiskFull:
+                metrics.ProposalFailed("disk_full");
+                span?.SetStatus(ActivityStatusCode.Error, "disk full");
+                break;
         }
 
         return outcome;
