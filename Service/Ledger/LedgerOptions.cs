@@ -24,6 +24,15 @@ public sealed class LedgerOptions
     /// <summary>Longest <c>timeout</c> a blocking read (<c>?waitRevision=</c>) may ask for, in seconds.</summary>
     public int MaxWaitSeconds { get; set; } = 300;
 
+    /// <summary>Changes each node keeps for watchers (older ones: 410 for a watch that asks for them).</summary>
+    public int WatchHistoryChanges { get; set; } = 100_000;
+
+    /// <summary>Bytes of keys and values of the changes each node keeps for watchers.</summary>
+    public long WatchHistoryBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>A watch with nothing to send sends a progress event (the current revision) this often (milliseconds; at most 10 s).</summary>
+    public int WatchProgressMs { get; set; } = 5_000;
+
     /// <summary>Client tokens; empty means no authentication.</summary>
     public List<ApiToken> ApiTokens { get; set; } = [];
 

@@ -1,4 +1,5 @@
 using GeoLedger.Ledger.Transactions;
+using GeoLedger.Ledger.Watch;
 
 namespace GeoLedger.Ledger;
 
@@ -15,6 +16,10 @@ public sealed class LedgerStore
     private long pendingBytes;
     private volatile StoreVersion current = new(KeyTree.Empty, 0);
     private TaskCompletionSource published = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Change> pendingChanges = [];
+
+    /// <summary>The changes applied recently, for watchers (appended as each version is published).</summary>
+    public ChangeHistory History { get; init; } = new(100_000, 64L * 1024 * 1024);
 
     /// <summary>The published version: its keys and the index of the last entry applied to it.</summary>
     public StoreVersion Current => current;
@@ -48,6 +53,7 @@ public sealed class LedgerStore
             var entry = new LedgerEntry(command.Key, command.Value, index);
             changes.Set(entry);
             pendingBytes += Size(entry) - (existing is null ? 0 : Size(existing));
+            pendingChanges.Add(new Change(index, ChangeKind.Put, entry.Key, entry.Value, existing?.Revision ?? 0));
             result = new ApplyResult(ApplyStatus.Applied, entry, index);
         }
         else if (existing is null)
@@ -58,6 +64,7 @@ public sealed class LedgerStore
         {
             changes.Remove(command.Key);
             pendingBytes -= Size(existing);
+            pendingChanges.Add(new Change(index, ChangeKind.Delete, existing.Key, [], existing.Revision));
             result = new ApplyResult(ApplyStatus.Applied, null, index);
         }
 
@@ -84,6 +91,7 @@ public sealed class LedgerStore
                     var entry = new LedgerEntry(operation.Key, operation.Value, index);
                     changes.Set(entry);
                     pendingBytes += Size(entry) - (existing is null ? 0 : Size(existing));
+                    pendingChanges.Add(new Change(index, ChangeKind.Put, entry.Key, entry.Value, existing?.Revision ?? 0));
                     results[i] = new TxnOperationResult(operation.Kind, operation.Key, entry, Deleted: false);
                     break;
                 case TxnOperationKind.Delete:
@@ -91,6 +99,7 @@ public sealed class LedgerStore
                     {
                         changes.Remove(operation.Key);
                         pendingBytes -= Size(existing);
+                        pendingChanges.Add(new Change(index, ChangeKind.Delete, existing.Key, [], existing.Revision));
                     }
 
                     results[i] = new TxnOperationResult(operation.Kind, operation.Key, null, Deleted: existing is not null);
@@ -113,6 +122,9 @@ public sealed class LedgerStore
     {
         if (pendingRevision != current.Revision)
         {
+            // Watchers read the history up to the published revision, so it is complete before the version is published.
+            History.Append(pendingChanges);
+            pendingChanges.Clear();
             current = new StoreVersion(changes.ToTree(), pendingRevision) { LiveBytes = pendingBytes };
             SignalPublished();
         }
@@ -150,6 +162,8 @@ public sealed class LedgerStore
     {
         changes = keys.ToBuilder();
         pendingRevision = revision;
+        pendingChanges.Clear();
+        History.Reset(revision);
         pendingBytes = keys.All().Sum(Size);
         current = new StoreVersion(keys, revision) { LiveBytes = pendingBytes };
         SignalPublished();

@@ -56,6 +56,13 @@ internal static class EndpointDocs
         .Parameters(OpenApiParts.Consistency)
         .ResponseHeader("200", "X-GeoLedger-Backup-Revision", OpenApiParts.BackupRevision);
 
+    public static RouteHandlerBuilder DescribeWatch(this RouteHandlerBuilder endpoint) => endpoint
+        .WithName("watch").WithTags(Kv).WithSummary("Every change under a prefix from a revision on, as Server-Sent Events (id = revision; resume with Last-Event-ID)")
+        .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+        .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        .Parameters(OpenApiParts.Prefix, OpenApiParts.FromRevision, OpenApiParts.LastEventId, OpenApiParts.Consistency);
+
     public static RouteHandlerBuilder DescribeCluster(this RouteHandlerBuilder endpoint) => endpoint
         .WithName("getCluster").WithTags("cluster").WithSummary("This node's view of the cluster")
         .Produces<ClusterState>().ProducesProblem(StatusCodes.Status401Unauthorized);

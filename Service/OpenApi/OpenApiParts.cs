@@ -17,6 +17,13 @@ internal static class OpenApiParts
         "With waitRevision: the longest wait, a whole number of `ms`, `s` or `m` (default `30s`, at most Ledger:MaxWaitSeconds, 300 s by default).",
         new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9]{1,9}(ms|s|m)?$" });
 
+    public static OpenApiParameter FromRevision => Query("fromRevision",
+        "The first revision to send changes of (default: the next one). Older than the node keeps: 410 with `oldestRevision`.",
+        new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "1" });
+
+    public static OpenApiParameter LastEventId => Header("Last-Event-ID",
+        "The id of the last event received (a revision): the watch goes on right after it (an EventSource sends it by itself when it reconnects).");
+
     public static OpenApiParameter Prefix => Query("prefix", "Only keys starting with this (default: every key).", new OpenApiSchema { Type = JsonSchemaType.String });
 
     public static OpenApiParameter After => Query("after", "Start after this key: the `next` of the previous page.", new OpenApiSchema { Type = JsonSchemaType.String });
