@@ -5,9 +5,6 @@ namespace GeoLedger;
 /// <summary>Every log line the service writes; event ids 1000-1999. Never logs a secret or a value.</summary>
 internal static partial class LogMessages
 {
-    [LoggerMessage(1000, LogLevel.Information, "Snapshot written at revision {Revision} with {Keys} keys")]
-    public static partial void SnapshotWritten(ILogger logger, long revision, int keys);
-
     [LoggerMessage(1001, LogLevel.Information, "State restored from snapshot {File} at revision {Revision} with {Keys} keys")]
     public static partial void SnapshotRestored(ILogger logger, long revision, int keys, string file);
 
@@ -49,7 +46,7 @@ internal static partial class LogMessages
     [LoggerMessage(1204, LogLevel.Information, "Snapshot {File} written at log index {Index} with {Keys} keys in {Milliseconds} ms (applying went on meanwhile)")]
     public static partial void SnapshotWrittenInBackground(ILogger logger, string file, long index, int keys, long milliseconds);
 
-    [LoggerMessage(1205, LogLevel.Error, "Writing a snapshot at log index {Index} failed: {Reason}; the log keeps its entries and the next snapshot tries again")]
+    [LoggerMessage(1205, LogLevel.Error, "Writing a snapshot at log index {Index} failed: {Reason}; the log keeps its entries and a snapshot is tried again in 10 s")]
     public static partial void SnapshotFailed(ILogger logger, long index, string reason);
 
     [LoggerMessage(1206, LogLevel.Information, "Installed snapshot {File} from the leader at log index {Index} in {Milliseconds} ms")]

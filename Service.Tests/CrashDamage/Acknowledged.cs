@@ -11,12 +11,53 @@ public sealed class Acknowledged
 
     public int Count => history.Count;
 
-    /// <summary>Writes through <paramref name="node"/> (the leader) and records the acknowledged value.</summary>
+    /// <summary>
+    /// Writes through <paramref name="node"/> (the leader) and records the acknowledged value. A leader
+    /// change on a loaded machine is ridden out: a 307 is followed, a 503 retried, and after a 504 a
+    /// linearizable read decides (our value there: committed at that revision; else the write is sent
+    /// again), all within 60 s.
+    /// </summary>
     public async Task PutAsync(HttpClient http, NodeProcess node, string key, string value)
     {
-        using var response = await KvClient.PutAsync(http, node.PublicUrl, key, value);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"PUT {key} answered {(int)response.StatusCode}");
-        var revision = long.Parse(response.Headers.ETag!.Tag.Trim('"'), System.Globalization.CultureInfo.InvariantCulture);
+        var target = node.PublicUrl;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var answers = new List<int>();
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await KvClient.PutAsync(http, target, key, value);
+            answers.Add((int)response.StatusCode);
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.OK:
+                    Record(key, value, long.Parse(response.Headers.ETag!.Tag.Trim('"'), System.Globalization.CultureInfo.InvariantCulture));
+                    return;
+                case HttpStatusCode.TemporaryRedirect when response.Headers.Location is { } location:
+                    target = new Uri(location.GetLeftPart(UriPartial.Authority));
+                    continue;
+                case HttpStatusCode.GatewayTimeout:
+                    var read = await KvClient.GetAsync(http, target, key);
+                    if (read.Status == HttpStatusCode.OK && read.Value == value)
+                    {
+                        Record(key, value, read.Revision);
+                        return;
+                    }
+
+                    break;
+                case HttpStatusCode.ServiceUnavailable:
+                    break;
+                default:
+                    Assert.Fail($"PUT {key} answered {(int)response.StatusCode}");
+                    break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"PUT {key} was not acknowledged within 60 s: answers {string.Join(", ", answers)}");
+    }
+
+    private void Record(string key, string value, long revision)
+    {
         if (!history.TryGetValue(key, out var values))
             history[key] = values = [];
         values.Add((value, revision));

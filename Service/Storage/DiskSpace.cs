@@ -45,7 +45,10 @@ public sealed class DiskSpace(string dataDirectory, long minimumFreeBytes)
         return true;
     }
 
-    /// <summary>True when <paramref name="e"/> is the operating system saying the disk is full.</summary>
+    /// <summary>
+    /// True when <paramref name="e"/> itself is the operating system saying the disk is full (an append
+    /// refused). A flush failure wraps its cause and is not matched: what it covered may be appended.
+    /// </summary>
     public static bool IsDiskFull(IOException e) =>
-        e.HResult == ENOSPC || (e.HResult & 0xFFFF) == 0x70 /* ERROR_DISK_FULL on Windows */ || e.InnerException is IOException inner && IsDiskFull(inner);
+        e.HResult == ENOSPC || (OperatingSystem.IsWindows() && (e.HResult & 0xFFFF) == 0x70 /* ERROR_DISK_FULL */);
 }

@@ -27,18 +27,28 @@ internal sealed record BenchOptions
     /// <summary>How many more rounds (in flipped order) a workload gets while other processes disturb it.</summary>
     public int Retries { get; init; } = 1;
 
+    /// <summary>Keys written for the catch-up section (GeoLedger alone); 0 skips it.</summary>
+    public int CatchUpKeys { get; init; }
+
+    /// <summary>Clean catch-ups of the catch-up section (one more follows, with a SIGKILL in its middle).</summary>
+    public int CatchUpRuns { get; init; } = 5;
+
     /// <summary>Keys written before the read and mixed workloads.</summary>
     public int Preload { get; init; } = 2_000;
 
     public const string Usage = """
-        usage: bench/run.sh [--seconds 10] [--warmup 5] [--failover-seconds 6] [--growth 10000,100000] [--only put-1,failover] [--quiet-wait 30] [--retries 1] [--out file.json]
+        usage: bench/run.sh [--seconds 10] [--warmup 5] [--failover-seconds 6] [--growth 10000,100000] [--catchup-keys 0] [--catchup-runs 5]
+                            [--only put-1,failover] [--quiet-wait 30] [--retries 1] [--out file.json]
           --seconds           measured seconds per workload and system (default 10)
           --warmup            warm-up seconds before each measurement (default 5)
           --failover-seconds  seconds of load after the leader is killed (default 6)
           --growth            key counts of the GeoLedger growth curve, cumulative (default 10000,100000;
                               add 1000000 for the 1M step, about 5 more minutes; 'none' skips it)
+          --catchup-keys      keys written while a follower is down, then its catch-up is timed (try 1000000, about
+                              10 minutes; default 0 skips it); snapshots meanwhile are timed against the writes
+          --catchup-runs      clean catch-ups of an empty follower (default 5); one more has a SIGKILL in its middle
           --only              run only these workloads (ids: put-1 put-16 put-64 put4k-16 lin-get-1 lin-get-16
-                              local-get-16 mixed-32 failover floor growth)
+                              local-get-16 mixed-32 failover floor growth catchup)
           --quiet-wait        before each measurement, wait up to this many seconds for other processes to use
                               less than 0.2 cores (default 30; 0: don't wait); their use is reported either way
           --retries           measure both systems again in the other order, up to this many times, when other
@@ -87,6 +97,14 @@ internal sealed record BenchOptions
                     break;
                 case "--growth" when value is not null && ParseCounts(value) is { } counts:
                     options = options with { Growth = counts };
+                    i++;
+                    break;
+                case "--catchup-keys" when int.TryParse(value, out var k) && k is >= 0 and <= 10_000_000:
+                    options = options with { CatchUpKeys = k };
+                    i++;
+                    break;
+                case "--catchup-runs" when int.TryParse(value, out var cr) && cr is >= 1 and <= 20:
+                    options = options with { CatchUpRuns = cr };
                     i++;
                     break;
                 case "--only" when value is not null:

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace GeoLedger.Bench;
 
-/// <summary>A snapshot one node wrote: from its temp file's creation to its rename into place (capture, serialization, write and fsync).</summary>
+/// <summary>A snapshot one node wrote, as its log line (event 1204) reports it: capture to publication (serialization, write, fsync).</summary>
 internal sealed record SnapshotEvent(string Node, long Index, long? Keys, double Ms, DateTime At);
 
 /// <summary>GeoLedger's numbers at one size of the growth curve.</summary>
@@ -55,7 +55,6 @@ internal static partial class GrowthRun
     public static async Task<List<GrowthStep>> RunAsync(GeoLedgerSystem system, IReadOnlyList<int> targets, Action<string> progress, CancellationToken token)
     {
         var snapshots = new ConcurrentQueue<SnapshotEvent>();
-        var snapshotKeys = new ConcurrentDictionary<(string Node, long Index), long>();
         var restored = new ConcurrentQueue<(string Node, DateTime At)>();
         var errors = new ConcurrentDictionary<string, int>();
         system.OnOutput = (at, line) =>
@@ -67,18 +66,14 @@ internal static partial class GrowthRun
             }
 
             if (SnapshotWrittenLine().Match(line) is { Success: true } written)
-                snapshotKeys[(written.Groups[1].Value, long.Parse(written.Groups[2].Value))] = long.Parse(written.Groups[3].Value);
+                snapshots.Enqueue(new SnapshotEvent(written.Groups[1].Value, long.Parse(written.Groups[2].Value), long.Parse(written.Groups[3].Value), double.Parse(written.Groups[4].Value), at));
             else if (RestoredLine().Match(line) is { Success: true } restore)
                 restored.Enqueue((restore.Groups[1].Value, at));
         };
 
         await system.StartAsync(token).ConfigureAwait(false);
-        var watchers = new List<FileSystemWatcher>();
         try
         {
-            foreach (var node in system.Cluster.Nodes)
-                watchers.Add(WatchSnapshots(node.Id, Path.Combine(node.Spec.DataDirectory, "snapshots"), snapshots));
-
             var steps = new List<GrowthStep>();
             var value = KeySpace.Value(ValueBytes);
             long written = 0;
@@ -148,8 +143,6 @@ internal static partial class GrowthRun
                     restartedRss = follower.Pid is { } p ? CpuMeter.ResidentBytes(p) : 0;
                 }
 
-                // the "Snapshot written" lines name the key counts; by now every one of this step's has arrived
-                stepSnapshots = stepSnapshots.Select(x => x with { Keys = snapshotKeys.TryGetValue((x.Node, x.Index), out var k) ? k : null }).ToList();
                 steps.Add(new GrowthStep(target, load, loadCpu, rss, allocated, apparent, stepSnapshots, restartedId,
                     restoreMs, readyMs, servingMs, restartedRss, caughtUp, applied, stepErrors, problem));
                 if (problem is not null)
@@ -163,8 +156,6 @@ internal static partial class GrowthRun
         }
         finally
         {
-            foreach (var watcher in watchers)
-                watcher.Dispose();
             system.OnOutput = null;
             await system.StopAsync().ConfigureAwait(false);
         }
@@ -172,26 +163,6 @@ internal static partial class GrowthRun
 
     /// <summary>The growth curve's keys: the same for every step, so each step adds to the last.</summary>
     public static string Key(long i) => $"grow-{i}";
-
-    private static FileSystemWatcher WatchSnapshots(string node, string folder, ConcurrentQueue<SnapshotEvent> events)
-    {
-        Directory.CreateDirectory(folder);
-        var started = new ConcurrentDictionary<string, long>();
-        var watcher = new FileSystemWatcher(folder) { NotifyFilter = NotifyFilters.FileName, IncludeSubdirectories = false };
-        watcher.Created += (_, e) =>
-        {
-            if (e.Name?.EndsWith(".tmp", StringComparison.Ordinal) == true)
-                started[e.Name] = Stopwatch.GetTimestamp();
-        };
-        watcher.Renamed += (_, e) =>
-        {
-            var end = Stopwatch.GetTimestamp();
-            if (e.OldName is { } old && started.TryRemove(old, out var start) && e.Name?.Split('-') is [var index, _] && long.TryParse(index, out var i))
-                events.Enqueue(new SnapshotEvent(node, i, null, Math.Round((end - start) * 1000.0 / Stopwatch.Frequency, 1), DateTime.UtcNow));
-        };
-        watcher.EnableRaisingEvents = true;
-        return watcher;
-    }
 
     /// <summary>Milliseconds until every node reports the same applied index, or null after <paramref name="limit"/>.</summary>
     private static async Task<double?> WaitCaughtUpAsync(GeoLedgerSystem system, TimeSpan limit, CancellationToken token)
@@ -218,7 +189,7 @@ internal static partial class GrowthRun
         return long.TryParse(text.Split('\t')[0], out var bytes) ? bytes : -1;
     }
 
-    [GeneratedRegex(@"^\[([^\]]+)\].*Snapshot written at revision (\d+) with (\d+) keys")]
+    [GeneratedRegex(@"^\[([^\]]+)\].*Snapshot \S+ written at log index (\d+) with (\d+) keys in (\d+) ms")]
     private static partial Regex SnapshotWrittenLine();
 
     [GeneratedRegex(@"^\[([^\]]+)\].*State restored from snapshot")]

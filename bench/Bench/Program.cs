@@ -53,6 +53,7 @@ DiskFloor? floor = null;
 var workloads = new List<WorkloadResult>();
 var failovers = new List<FailoverResult>();
 var growth = new List<GrowthStep>();
+CatchUpResult? catchUp = null;
 var notes = new List<string> { Report.GatewayNote };
 var exitCode = 0;
 await using var geoLedger = new GeoLedgerSystem(Path.Combine(temp, "geoledger"));
@@ -122,6 +123,12 @@ try
         foreach (var step in growth)
             Progress($"growth {step.Keys,9:N0} keys: RSS {string.Join("/", step.RssBytes.Select(b => b >> 20))} MiB, data {string.Join("/", step.DataBytes.Select(b => b >> 20))} MiB, {step.Snapshots.Count} snapshots, restart serving in {step.ServingMs:0} ms{(step.Problem is null ? "" : "; " + step.Problem)}");
     }
+
+    if (options.Runs("catchup") && options.CatchUpKeys > 0)
+    {
+        await QuietAsync();
+        catchUp = await CatchUpRun.RunAsync(geoLedger, options.CatchUpKeys, options.CatchUpRuns, Progress, stop.Token);
+    }
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
@@ -142,7 +149,7 @@ finally
         Directory.Delete(temp, recursive: true);
 }
 
-var results = new Results(run, startedUtc, Math.Round(clock.Elapsed.TotalSeconds, 1), "bench/run.sh " + string.Join(' ', args), machine, options, floor, workloads, failovers, growth, notes);
+var results = new Results(run, startedUtc, Math.Round(clock.Elapsed.TotalSeconds, 1), "bench/run.sh " + string.Join(' ', args), machine, options, floor, workloads, failovers, growth, catchUp, notes);
 Console.WriteLine();
 Console.WriteLine(Report.Render(results));
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(resultsPath))!);

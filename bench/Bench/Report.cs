@@ -91,7 +91,27 @@ internal static class Report
                 s.AppendLine();
             }
 
-            s.AppendLine("Snapshot time: from the snapshot's temp file appearing to its rename into place (capture of the store, serialization, write, fsync); GeoLedger snapshots every 100,000 log entries by default, so a step with fewer entries since the last one writes none. Restart: SIGKILL of a follower, then from its process start.");
+            s.AppendLine("Snapshot time: as the node logs it (event 1204: capture of the store, serialization, write, fsync; applying goes on meanwhile); GeoLedger snapshots every 100,000 log entries by default, so a step with fewer entries since the last one writes none. Restart: SIGKILL of a follower, then from its process start.");
+            s.AppendLine();
+        }
+
+        if (r.CatchUp is { } up)
+        {
+            s.AppendLine($"Catch-up: {up.Keys:N0} keys (100-byte values, 64 writers: {up.Load.OpsPerSecond:0}/s, p99 {up.Load.P99Ms:0.0} ms, max {up.Load.MaxMs:0.0} ms, {up.Load.Failed} failed) written while one follower was down from 0 keys. Live data {up.LiveBytes >> 20} MiB; data folder bound 4x live + 2 segments = {up.DataBoundBytes >> 20} MiB; catch-up bound {up.BoundMs / 1000:0} s.");
+            s.AppendLine();
+            s.AppendLine("| catch-up run | target index | caught up after, ms | data folder max MiB | open files max |");
+            s.AppendLine("|---|--:|--:|--:|--:|");
+            foreach (var a in up.Attempts)
+                s.AppendLine($"| {a.Run}{(a.KilledAfterMs is { } k ? $" (SIGKILL at {k:0} ms)" : "")} | {a.TargetIndex:N0} | {(a.CatchUpMs is { } ms ? ms.ToString("0", CultureInfo.InvariantCulture) : "NOT within the bound")} | {a.MaxDataBytes >> 20} | {a.MaxOpenFiles} |");
+            s.AppendLine();
+            s.AppendLine($"Snapshots while writing (p99 of writes overlapping none: {up.P99WithoutSnapshotMs:0.0} ms):");
+            s.AppendLine();
+            s.AppendLine("| node | keys | snapshot ms | writes overlapping | slowest of them, ms | over that p99 by, ms |");
+            s.AppendLine("|---|--:|--:|--:|--:|--:|");
+            foreach (var x in up.Snapshots)
+                s.AppendLine($"| {x.Node} | {x.Keys:N0} | {x.Ms:0} | {x.Writes} | {x.MaxWriteMs:0.0} | {x.MaxWriteMs - up.P99WithoutSnapshotMs:0.0} |");
+            if (up.Problem is not null)
+                s.AppendLine($"\nCatch-up stopped: {up.Problem}");
             s.AppendLine();
         }
 

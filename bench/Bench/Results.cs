@@ -18,4 +18,5 @@ internal sealed record Results(
     IReadOnlyList<WorkloadResult> Workloads,
     IReadOnlyList<FailoverResult> Failover,
     IReadOnlyList<GrowthStep> Growth,
+    CatchUpResult? CatchUp,
     IReadOnlyList<string> Notes);
