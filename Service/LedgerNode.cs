@@ -4,14 +4,17 @@ using DotNext.Net.Cluster.Consensus.Raft.Http;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GeoLedger.Api;
 using GeoLedger.Auth;
+using GeoLedger.Backup;
 using GeoLedger.Cluster;
 using GeoLedger.Health;
 using GeoLedger.Ledger;
+using GeoLedger.Ledger.Watch;
 using GeoLedger.OpenApi;
 using GeoLedger.StatusPage;
 using GeoLedger.Storage;
 using GeoLedger.Telemetry;
 using GeoLedger.Tls;
+using GeoLedger.Watch;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
@@ -74,7 +77,7 @@ public static class LedgerNode
         builder.Services.AddLedgerHealthChecks();
         builder.Services.AddLedgerOpenApi();
         builder.Services.AddStatusPage(topology);
-        builder.Services.AddSingleton<LedgerStore>();
+        builder.Services.AddSingleton(_ => new LedgerStore { History = new ChangeHistory(options.WatchHistoryChanges, options.WatchHistoryBytes) });
         builder.Services.AddSingleton(sp => new LedgerStateMachine(sp.GetRequiredService<LedgerStore>(), sp.GetRequiredService<ILogger<LedgerStateMachine>>())
         {
             ApplyDelay = TimeSpan.FromMilliseconds(options.TestApplyDelayMs),
@@ -145,6 +148,7 @@ public static class LedgerNode
         builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddSingleton<ReadIndex>();
         builder.Services.AddSingleton<ReadGate>();
+        builder.Services.AddSingleton<BlockingReads>();
         builder.Services.AddProblemDetails();
 
         // https from a reloaded PEM file (ACME) when Ledger:TlsCertificateFile is set.
@@ -238,6 +242,9 @@ public static class LedgerNode
         app.UseClientPipeline();
         app.UseAdmissionControl();
         app.MapKvApi();
+        app.MapTxnApi();
+        app.MapBackupApi();
+        app.MapWatchApi();
         app.MapClusterApi();
         app.MapArticleApi();
         app.MapLedgerHealthChecks();
@@ -267,6 +274,12 @@ public static class LedgerNode
     {
         if (options.MaxValueBytes < 1 || options.MaxValueBytes > 64 * 1024 * 1024)
             throw new InvalidOperationException($"Ledger:MaxValueBytes is {options.MaxValueBytes}: use 1 to 67108864");
+        if (options.MaxTxnOperations < 1 || options.MaxTxnBytes < 1 || options.MaxTxnBytes > 64 * 1024 * 1024)
+            throw new InvalidOperationException($"Ledger:MaxTxnOperations is {options.MaxTxnOperations} and Ledger:MaxTxnBytes {options.MaxTxnBytes}: use a positive count and 1 to 67108864 bytes");
+        if (options.WatchHistoryChanges < 1 || options.WatchHistoryBytes < 1 || options.WatchProgressMs is < 10 or > 10_000)
+            throw new InvalidOperationException("Ledger:WatchHistoryChanges and Ledger:WatchHistoryBytes must be positive, and Ledger:WatchProgressMs 10 to 10000");
+        if (options.MaxWaitSeconds is < 1 or > 86_400)
+            throw new InvalidOperationException($"Ledger:MaxWaitSeconds is {options.MaxWaitSeconds}: use 1 to 86400 seconds");
         if (options.SnapshotInterval < 1)
             throw new InvalidOperationException($"Ledger:SnapshotInterval is {options.SnapshotInterval}: use a positive number of log entries");
         if (options.SegmentBytes is < 1024 * 1024 or > 1024L * 1024 * 1024)

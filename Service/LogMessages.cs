@@ -20,8 +20,8 @@ internal static partial class LogMessages
     [LoggerMessage(1005, LogLevel.Warning, "Rejected a Raft request from {Remote} without the right cluster secret (logged once per address)")]
     public static partial void ClusterSecretRejected(ILogger logger, string remote);
 
-    [LoggerMessage(1006, LogLevel.Warning, "Write of key {Key} has unknown outcome: {Reason}")]
-    public static partial void WriteOutcomeUnknown(ILogger logger, string key, string reason);
+    [LoggerMessage(1006, LogLevel.Warning, "Write of {Subject} has unknown outcome: {Reason}")]
+    public static partial void WriteOutcomeUnknown(ILogger logger, string subject, string reason);
 
     [LoggerMessage(1007, LogLevel.Warning, "Authentication is off: Ledger:ApiTokens is empty, so anyone who reaches the client port can read and write")]
     public static partial void AuthenticationOff(ILogger logger);
@@ -63,4 +63,16 @@ internal static partial class LogMessages
 
     [LoggerMessage(1208, LogLevel.Critical, "Applying log entry {Index} failed: {Reason}. This node stops applying; restart it")]
     public static partial void ApplyFailed(ILogger logger, long index, string reason);
+
+    [LoggerMessage(1300, LogLevel.Information, "Backup at revision {Revision} with {Keys} keys sent")]
+    public static partial void BackupServed(ILogger logger, long revision, int keys);
+
+    [LoggerMessage(1301, LogLevel.Warning, "Backup at revision {Revision} was not sent whole ({Reason}): the client went away")]
+    public static partial void BackupAbandoned(ILogger logger, long revision, string reason);
+
+    [LoggerMessage(1302, LogLevel.Information, "Restored backup {From}: {Keys} keys at revision {Revision} into data folder {Data}. Restore every node of the new cluster from the same file before starting any")]
+    public static partial void Restored(ILogger logger, string from, int keys, long revision, string data);
+
+    [LoggerMessage(1303, LogLevel.Critical, "Restore refused, nothing written: {Reason}")]
+    public static partial void RestoreRefused(ILogger logger, string reason);
 }

@@ -1,8 +1,16 @@
 using GeoLedger;
+using GeoLedger.Backup;
 using GeoLedger.Cluster;
 using GeoLedger.Ledger;
 using GeoLedger.Logging;
 using GeoLedger.Storage;
+
+// `restore --from backup --data folder` prepares a new node's data folder from a backup instead of running a node.
+if (args is [RestoreCommand.Name, ..])
+{
+    using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+    return RestoreCommand.Run(args[1..], loggers.CreateLogger("GeoLedger"));
+}
 
 // One GeoLedger node: the client API on its public port, Raft on its own port.
 WebApplication app;

@@ -40,7 +40,7 @@ internal sealed class OneNodeLog : IAsyncDisposable
     }
 
     /// <summary>Appends, commits and applies one command; returns its index and the outcome the state machine reported.</summary>
-    public async Task<(long Index, ApplyResult Result)> ApplyAsync(LedgerCommand command)
+    public async Task<(long Index, ApplyResult Result)> ApplyAsync(ILedgerProposal command)
     {
         var context = new WriteContext();
         var index = await AppendAndApplyAsync(new BinaryLogEntry { Content = command.Encode(), Term = 1, Context = context });

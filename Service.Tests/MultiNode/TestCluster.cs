@@ -11,9 +11,10 @@ public sealed class TestCluster : IAsyncDisposable
 {
     private readonly ConcurrentQueue<string> output = new();
 
-    private TestCluster(string root, int count, IReadOnlyDictionary<string, string>? settings, Func<string, IReadOnlyDictionary<string, string>?>? perNode, string? bearerToken)
+    private TestCluster(string root, int count, IReadOnlyDictionary<string, string>? settings, Func<string, IReadOnlyDictionary<string, string>?>? perNode, string? bearerToken, Action<string>? prepare)
     {
         Root = root;
+        prepare?.Invoke(root);
         Nodes = LocalClusterNodes.Start(ClusterLayout.OnLoopback(root, count), settings, output.Enqueue, perNode);
         if (bearerToken is not null)
             Nodes.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearerToken);
@@ -30,10 +31,11 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>Starts <paramref name="count"/> nodes and waits for them to agree on a leader.</summary>
     /// <param name="bearerToken">Sent by <see cref="LocalClusterNodes.Http"/> on every request, for nodes with <c>Ledger:RequireReadAuth</c>.</param>
-    public static async Task<TestCluster> StartAsync(int count, IReadOnlyDictionary<string, string>? settings = null, Func<string, IReadOnlyDictionary<string, string>?>? perNode = null, string? bearerToken = null)
+    /// <param name="prepare">Runs on the root folder before any node starts (node <c>i</c>'s data folder is <c>node-i</c> in it).</param>
+    public static async Task<TestCluster> StartAsync(int count, IReadOnlyDictionary<string, string>? settings = null, Func<string, IReadOnlyDictionary<string, string>?>? perNode = null, string? bearerToken = null, Action<string>? prepare = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "geoledger-cluster-tests", Guid.NewGuid().ToString("N"));
-        var cluster = new TestCluster(root, count, settings, perNode, bearerToken);
+        var cluster = new TestCluster(root, count, settings, perNode, bearerToken, prepare);
         try
         {
             await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(60));

@@ -23,14 +23,18 @@ internal static class KvApi
         return routes;
     }
 
-    /// <summary><c>GET /v1/kv/{key}</c>.</summary>
-    public static async Task<IResult> GetAsync(HttpContext context, string? key, LedgerStore store, ReadGate gate)
+    /// <summary><c>GET /v1/kv/{key}</c>, blocking with <c>?waitRevision=n&amp;timeout=30s</c> (<see cref="BlockingReads"/>).</summary>
+    public static async Task<IResult> GetAsync(HttpContext context, string? key, LedgerStore store, ReadGate gate, LedgerOptions options, BlockingReads blocking)
     {
         if (!RequestReader.TryReadKey(context, KeyPrefix, key, out var k, out var error)
-            || !RequestReader.TryReadConsistency(context, out var consistency, out error))
+            || !RequestReader.TryReadConsistency(context, out var consistency, out error)
+            || !BlockingReads.TryRead(context, options.MaxWaitSeconds, out var wait, out error))
             return error!;
         if (await gate.EnterAsync(context, consistency) is { } unavailable)
             return unavailable;
+        // After the gate: what this node applied since is newer than the read index, so the answer stays linearizable.
+        if (wait is { } w)
+            await blocking.WaitAsync(k, w, context.RequestAborted);
         if (store.Get(k) is not { } entry)
             return Problems.NotFound(k);
         var ifNoneMatch = context.Request.Headers.IfNoneMatch;

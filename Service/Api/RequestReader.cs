@@ -166,23 +166,53 @@ internal static class RequestReader
     /// </summary>
     public static async Task<(byte[]? Value, IResult? Error)> ReadJsonPropertyAsync(HttpContext context, string property, int maxValueBytes, Func<JsonElement, IResult?>? check = null)
     {
+        var (document, bodyBytes, error) = await ReadJsonBodyAsync(
+            context,
+            MaxBodyBytes(maxValueBytes),
+            $"{{\"{property}\": <any JSON>}}",
+            length => Problems.TooLarge("Body too large: send a smaller value", length is { } l ? $"The body is {l} bytes; values may be at most {maxValueBytes} bytes." : $"Values may be at most {maxValueBytes} bytes."));
+        if (error is not null)
+            return (null, error);
+        using (document)
+        {
+            try
+            {
+                return ReadProperty(document!.RootElement, property, maxValueBytes, bodyBytes, check);
+            }
+            catch (InvalidOperationException)
+            {
+                // System.Text.Json parses "\ud800" but throws when it unescapes a lone surrogate (to compare a name or write the value).
+                return (null, LoneSurrogate);
+            }
+        }
+    }
+
+    /// <summary>The answer to a body whose JSON holds a lone surrogate escape (System.Text.Json throws InvalidOperationException on it).</summary>
+    public static IResult LoneSurrogate => Problems.BadRequest("Malformed JSON: a string holds a lone surrogate escape", "A \\uD800-\\uDFFF escape must be a complete surrogate pair; JSON strings must be valid Unicode.");
+
+    /// <summary>
+    /// Reads a JSON body of at most <paramref name="limit"/> bytes and parses it: the content type, the size (answered by
+    /// <paramref name="tooLarge"/>, given the declared length when known), the UTF-8 and the depth are checked.
+    /// <paramref name="shape"/> tells a client with malformed JSON what to send.
+    /// </summary>
+    public static async Task<(JsonDocument? Document, int Bytes, IResult? Error)> ReadJsonBodyAsync(HttpContext context, long limit, string shape, Func<long?, IResult> tooLarge)
+    {
         var request = context.Request;
         if (string.IsNullOrEmpty(request.ContentType))
-            return (null, Problems.UnsupportedMediaType("The request has no Content-Type; send the body as application/json."));
+            return (null, 0, Problems.UnsupportedMediaType("The request has no Content-Type; send the body as application/json."));
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             || !mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
-            return (null, Problems.UnsupportedMediaType($"Content-Type '{request.ContentType}' is not application/json."));
+            return (null, 0, Problems.UnsupportedMediaType($"Content-Type '{request.ContentType}' is not application/json."));
         if (mediaType.Charset.HasValue && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
-            return (null, Problems.UnsupportedMediaType($"Charset '{mediaType.Charset}' is not supported; JSON bodies are UTF-8."));
+            return (null, 0, Problems.UnsupportedMediaType($"Charset '{mediaType.Charset}' is not supported; JSON bodies are UTF-8."));
 
         if (request.Headers.ContentEncoding is { Count: > 0 } encoding && !(encoding.Count == 1 && string.Equals(encoding[0]?.Trim(), "identity", StringComparison.OrdinalIgnoreCase)))
-            return (null, TypedResults.Problem($"Content-Encoding '{encoding}' is not supported; nothing was stored.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Send the body uncompressed, without Content-Encoding"));
+            return (null, 0, TypedResults.Problem($"Content-Encoding '{encoding}' is not supported; nothing was stored.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Send the body uncompressed, without Content-Encoding"));
 
-        var limit = (int)MaxBodyBytes(maxValueBytes);
         if (request.ContentLength > limit)
-            return (null, Problems.TooLarge("Body too large: send a smaller value", $"The body is {request.ContentLength} bytes; values may be at most {maxValueBytes} bytes."));
+            return (null, 0, tooLarge(request.ContentLength));
 
-        var body = new ArrayBufferWriter<byte>(Math.Min(limit, (int?)request.ContentLength ?? 4096) + 1);
+        var body = new ArrayBufferWriter<byte>((int)Math.Min(limit, request.ContentLength ?? 4096) + 1);
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
@@ -190,7 +220,7 @@ internal static class RequestReader
             while ((read = await request.Body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
             {
                 if (body.WrittenCount + read > limit)
-                    return (null, Problems.TooLarge("Body too large: send a smaller value", $"Values may be at most {maxValueBytes} bytes."));
+                    return (null, 0, tooLarge(null));
                 body.Write(buffer.AsSpan(0, read));
             }
         }
@@ -198,7 +228,7 @@ internal static class RequestReader
         {
             // Kestrel reports some broken chunked framing this way, not as a BadHttpRequestException: a chunk size
             // that overflows (IOException), a NUL in a trailer (InvalidOperationException).
-            return (null, Problems.BadRequest("Malformed request body: fix its framing", e.Message));
+            return (null, 0, Problems.BadRequest("Malformed request body: fix its framing", e.Message));
         }
         finally
         {
@@ -207,29 +237,16 @@ internal static class RequestReader
 
         // System.Text.Json does not check the UTF-8 inside strings, and the value would be stored and served as it came.
         if (!System.Text.Unicode.Utf8.IsValid(body.WrittenSpan))
-            return (null, Problems.BadRequest("Body is not valid UTF-8: fix its encoding", "JSON bodies are UTF-8 (RFC 8259); this one holds a byte sequence that is not."));
+            return (null, 0, Problems.BadRequest("Body is not valid UTF-8: fix its encoding", "JSON bodies are UTF-8 (RFC 8259); this one holds a byte sequence that is not."));
 
-        JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body.WrittenMemory, new JsonDocumentOptions { MaxDepth = MaxJsonDepth });
+            // The document keeps the body's array: it is not pooled.
+            return (JsonDocument.Parse(body.WrittenMemory, new JsonDocumentOptions { MaxDepth = MaxJsonDepth }), body.WrittenCount, null);
         }
         catch (JsonException e)
         {
-            return (null, Problems.BadRequest("Malformed JSON: fix the request body", $"{e.Message} The body must be {{\"{property}\": <any JSON>}}, nested at most {MaxJsonDepth} deep."));
-        }
-
-        using (document)
-        {
-            try
-            {
-                return ReadProperty(document.RootElement, property, maxValueBytes, body.WrittenCount, check);
-            }
-            catch (InvalidOperationException)
-            {
-                // System.Text.Json parses "\ud800" but throws when it unescapes a lone surrogate (to compare a name or write the value).
-                return (null, Problems.BadRequest("Malformed JSON: a string holds a lone surrogate escape", "A \\uD800-\\uDFFF escape must be a complete surrogate pair; JSON strings must be valid Unicode."));
-            }
+            return (null, 0, Problems.BadRequest("Malformed JSON: fix the request body", $"{e.Message} The body must be {shape}, nested at most {MaxJsonDepth} deep."));
         }
     }
 
@@ -251,14 +268,24 @@ internal static class RequestReader
         if (check?.Invoke(value) is { } invalid)
             return (null, invalid);
 
-        // The relaxed encoder escapes only what JSON requires, so text is stored (and counted) as the UTF-8 it was
-        // sent as; the default one would turn every non-ASCII or HTML character into a 6-byte \uXXXX escape.
-        var output = new ArrayBufferWriter<byte>(Math.Max(bodyBytes, 1));
+        var minified = Minify(value, bodyBytes);
+        if (minified.Length > maxValueBytes)
+            return (null, Problems.TooLarge("Value too large: send a smaller value", $"The value is {minified.Length} bytes of minified JSON; the limit (Ledger:MaxValueBytes) is {maxValueBytes}."));
+        return (minified, null);
+    }
+
+    /// <summary>
+    /// A JSON value as the minified UTF-8 text it is stored as. The relaxed encoder escapes only what JSON requires, so
+    /// text is stored (and counted) as the UTF-8 it was sent as; the default one would turn every non-ASCII or HTML
+    /// character into a 6-byte \uXXXX escape.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A string holds a lone surrogate escape.</exception>
+    public static byte[] Minify(JsonElement value, int sizeHint = 256)
+    {
+        var output = new ArrayBufferWriter<byte>(Math.Max(sizeHint, 1));
         using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, SkipValidation = true, MaxDepth = MaxJsonDepth + 1, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             value.WriteTo(writer);
-        if (output.WrittenCount > maxValueBytes)
-            return (null, Problems.TooLarge("Value too large: send a smaller value", $"The value is {output.WrittenCount} bytes of minified JSON; the limit (Ledger:MaxValueBytes) is {maxValueBytes}."));
-        return (output.WrittenSpan.ToArray(), null);
+        return output.WrittenSpan.ToArray();
     }
 
     private static bool TryPercentDecode(string encoded, out string decoded)

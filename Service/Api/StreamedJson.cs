@@ -63,6 +63,9 @@ internal sealed class StreamedJson : IAsyncDisposable
     /// <summary>Writes a JSON string.</summary>
     public ValueTask WriteStringAsync(string value) => WriteAsync(Json(w => w.WriteStringValue(value)));
 
+    /// <summary>Writes a JSON number.</summary>
+    public ValueTask WriteNumberAsync(long value) => WriteAsync(Json(w => w.WriteNumberValue(value)));
+
     /// <summary>Writes <c>{key, value, revision}</c>.</summary>
     public async ValueTask WriteEntryAsync(LedgerEntry entry)
     {

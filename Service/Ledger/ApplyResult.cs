@@ -17,4 +17,8 @@ public enum ApplyStatus
 /// <param name="Status">What happened.</param>
 /// <param name="Entry">The key after a put; the key as it was when a precondition failed; null otherwise.</param>
 /// <param name="Index">The log index the command was applied at.</param>
-public sealed record ApplyResult(ApplyStatus Status, LedgerEntry? Entry, long Index);
+public sealed record ApplyResult(ApplyStatus Status, LedgerEntry? Entry, long Index)
+{
+    /// <summary>For a transaction (whose status is always <see cref="ApplyStatus.Applied"/>): the branch taken and each operation's result.</summary>
+    public Transactions.TransactionResult? Transaction { get; init; }
+}

@@ -19,7 +19,7 @@ public enum CommandKind : byte
 /// Binary layout (little endian): version byte, kind byte, precondition kind byte,
 /// precondition revision (int64), key length (int32) + UTF-8 key, value length (int32) + UTF-8 JSON value.
 /// </summary>
-public sealed record LedgerCommand(CommandKind Kind, string Key, byte[] Value, Precondition Precondition)
+public sealed record LedgerCommand(CommandKind Kind, string Key, byte[] Value, Precondition Precondition) : ILedgerProposal
 {
     private const byte FormatVersion = 1;
     private const int HeaderSize = 1 + 1 + 1 + 8;
@@ -31,6 +31,9 @@ public sealed record LedgerCommand(CommandKind Kind, string Key, byte[] Value, P
     /// <summary>A delete of <paramref name="key"/>.</summary>
     public static LedgerCommand Delete(string key, Precondition precondition = default) =>
         new(CommandKind.Delete, key, [], precondition);
+
+    /// <inheritdoc/>
+    string ILedgerProposal.Subject => $"key {Key}";
 
     /// <summary>Encodes the command as a log entry payload.</summary>
     public byte[] Encode()

@@ -15,6 +15,24 @@ public sealed class LedgerOptions
     /// <summary>Largest value accepted, in bytes of its minified JSON text.</summary>
     public int MaxValueBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Most compares, and most operations in each branch, of one transaction (etcd's default too).</summary>
+    public int MaxTxnOperations { get; set; } = 128;
+
+    /// <summary>Largest transaction accepted, in bytes of its log entry (its keys, values and compared values plus a few bytes each).</summary>
+    public int MaxTxnBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Longest <c>timeout</c> a blocking read (<c>?waitRevision=</c>) may ask for, in seconds.</summary>
+    public int MaxWaitSeconds { get; set; } = 300;
+
+    /// <summary>Changes each node keeps for watchers (older ones: 410 for a watch that asks for them).</summary>
+    public int WatchHistoryChanges { get; set; } = 100_000;
+
+    /// <summary>Bytes of keys and values of the changes each node keeps for watchers.</summary>
+    public long WatchHistoryBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>A watch with nothing to send sends a progress event (the current revision) this often (milliseconds; at most 10 s).</summary>
+    public int WatchProgressMs { get; set; } = 5_000;
+
     /// <summary>Client tokens; empty means no authentication.</summary>
     public List<ApiToken> ApiTokens { get; set; } = [];
 

@@ -1,3 +1,4 @@
+using GeoLedger.Ledger.Transactions;
 using GeoLedger.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -47,10 +48,14 @@ public sealed class LedgerStateMachine(LedgerStore store, ILogger<LedgerStateMac
             return;
         }
 
-        LedgerCommand command;
+        LedgerCommand? command = null;
+        TransactionCommand? transaction = null;
         try
         {
-            command = LedgerCommand.Decode(payload.Span);
+            if (TransactionCommand.IsTransaction(payload.Span))
+                transaction = TransactionCommand.Decode(payload.Span);
+            else
+                command = LedgerCommand.Decode(payload.Span);
         }
         catch (InvalidDataException e)
         {
@@ -61,7 +66,7 @@ public sealed class LedgerStateMachine(LedgerStore store, ILogger<LedgerStateMac
             return;
         }
 
-        var result = Store.Apply(index, command);
+        var result = transaction is null ? Store.Apply(index, command!) : Store.ApplyTransaction(index, transaction);
         (context as WriteContext)?.Complete(result);
     }
 

@@ -1,3 +1,6 @@
+using GeoLedger.Ledger.Transactions;
+using GeoLedger.Ledger.Watch;
+
 namespace GeoLedger.Ledger;
 
 /// <summary>
@@ -12,9 +15,20 @@ public sealed class LedgerStore
     private long pendingRevision;
     private long pendingBytes;
     private volatile StoreVersion current = new(KeyTree.Empty, 0);
+    private TaskCompletionSource published = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Change> pendingChanges = [];
+
+    /// <summary>The changes applied recently, for watchers (appended as each version is published).</summary>
+    public ChangeHistory History { get; init; } = new(100_000, 64L * 1024 * 1024);
 
     /// <summary>The published version: its keys and the index of the last entry applied to it.</summary>
     public StoreVersion Current => current;
+
+    /// <summary>
+    /// Completes when the next version is published (for blocking reads). Take it before looking at <see cref="Current"/>,
+    /// so that a version published in between is not missed.
+    /// </summary>
+    public Task NextPublished => Volatile.Read(ref published).Task;
 
     /// <summary>The index of the last applied log entry (of the published version).</summary>
     public long Revision => current.Revision;
@@ -39,6 +53,7 @@ public sealed class LedgerStore
             var entry = new LedgerEntry(command.Key, command.Value, index);
             changes.Set(entry);
             pendingBytes += Size(entry) - (existing is null ? 0 : Size(existing));
+            pendingChanges.Add(new Change(index, ChangeKind.Put, entry.Key, entry.Value, existing?.Revision ?? 0));
             result = new ApplyResult(ApplyStatus.Applied, entry, index);
         }
         else if (existing is null)
@@ -49,11 +64,54 @@ public sealed class LedgerStore
         {
             changes.Remove(command.Key);
             pendingBytes -= Size(existing);
+            pendingChanges.Add(new Change(index, ChangeKind.Delete, existing.Key, [], existing.Revision));
             result = new ApplyResult(ApplyStatus.Applied, null, index);
         }
 
         pendingRevision = index;
         return result;
+    }
+
+    /// <summary>
+    /// Applies a transaction as the log entry at <paramref name="index"/>: its compares against the state before it, then
+    /// one branch in order (a get sees the branch's earlier writes), every write at revision <paramref name="index"/>.
+    /// </summary>
+    public ApplyResult ApplyTransaction(long index, TransactionCommand transaction)
+    {
+        var succeeded = transaction.Compare.All(c => c.HoldsFor(changes.Get(c.Key)));
+        var branch = succeeded ? transaction.Success : transaction.Failure;
+        var results = new TxnOperationResult[branch.Count];
+        for (var i = 0; i < branch.Count; i++)
+        {
+            var operation = branch[i];
+            var existing = changes.Get(operation.Key);
+            switch (operation.Kind)
+            {
+                case TxnOperationKind.Put:
+                    var entry = new LedgerEntry(operation.Key, operation.Value, index);
+                    changes.Set(entry);
+                    pendingBytes += Size(entry) - (existing is null ? 0 : Size(existing));
+                    pendingChanges.Add(new Change(index, ChangeKind.Put, entry.Key, entry.Value, existing?.Revision ?? 0));
+                    results[i] = new TxnOperationResult(operation.Kind, operation.Key, entry, Deleted: false);
+                    break;
+                case TxnOperationKind.Delete:
+                    if (existing is not null)
+                    {
+                        changes.Remove(operation.Key);
+                        pendingBytes -= Size(existing);
+                        pendingChanges.Add(new Change(index, ChangeKind.Delete, existing.Key, [], existing.Revision));
+                    }
+
+                    results[i] = new TxnOperationResult(operation.Kind, operation.Key, null, Deleted: existing is not null);
+                    break;
+                default:
+                    results[i] = new TxnOperationResult(operation.Kind, operation.Key, existing, Deleted: false);
+                    break;
+            }
+        }
+
+        pendingRevision = index;
+        return new ApplyResult(ApplyStatus.Applied, null, index) { Transaction = new TransactionResult(succeeded, results) };
     }
 
     /// <summary>Records that the log entry at <paramref name="index"/> carried no command (a configuration entry).</summary>
@@ -63,7 +121,13 @@ public sealed class LedgerStore
     public void Publish()
     {
         if (pendingRevision != current.Revision)
+        {
+            // Watchers read the history up to the published revision, so it is complete before the version is published.
+            History.Append(pendingChanges);
+            pendingChanges.Clear();
             current = new StoreVersion(changes.ToTree(), pendingRevision) { LiveBytes = pendingBytes };
+            SignalPublished();
+        }
     }
 
     /// <summary>The key's entry, or null when absent.</summary>
@@ -98,9 +162,15 @@ public sealed class LedgerStore
     {
         changes = keys.ToBuilder();
         pendingRevision = revision;
+        pendingChanges.Clear();
+        History.Reset(revision);
         pendingBytes = keys.All().Sum(Size);
         current = new StoreVersion(keys, revision) { LiveBytes = pendingBytes };
+        SignalPublished();
     }
+
+    private void SignalPublished() =>
+        Interlocked.Exchange(ref published, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     private static long Size(LedgerEntry entry) => entry.Key.Length + entry.Value.Length;
 }

@@ -15,8 +15,8 @@ public sealed class LedgerWriter(ClusterView view, DiskSpace disk, IOptions<Ledg
 {
     private readonly TimeSpan timeout = TimeSpan.FromMilliseconds(options.Value.WriteTimeoutMs);
 
-    /// <summary>Writes <paramref name="command"/> through Raft.</summary>
-    public async Task<WriteOutcome> WriteAsync(LedgerCommand command, CancellationToken aborted)
+    /// <summary>Writes <paramref name="command"/> (a single-key command or a transaction) through Raft, as one log entry.</summary>
+    public async Task<WriteOutcome> WriteAsync(ILedgerProposal command, CancellationToken aborted)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         deadline.CancelAfter(timeout);
@@ -58,7 +58,7 @@ public sealed class LedgerWriter(ClusterView view, DiskSpace disk, IOptions<Ledg
                 OperationCanceledException => $"commit not seen within {timeout.TotalMilliseconds:0} ms",
                 _ => e.GetType().Name,
             };
-            LogMessages.WriteOutcomeUnknown(logger, command.Key, reason);
+            LogMessages.WriteOutcomeUnknown(logger, command.Subject, reason);
             return new WriteOutcome.Unknown(reason);
         }
 

@@ -6,4 +6,7 @@ public sealed class SnapshotCorruptedException(string path, string problem)
 {
     /// <summary>The snapshot file.</summary>
     public string SnapshotPath { get; } = path;
+
+    /// <summary>What is wrong with the file, without the advice for a node's folder.</summary>
+    public string Problem { get; } = problem;
 }

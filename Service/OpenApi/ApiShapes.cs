@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace GeoLedger.OpenApi;
 
@@ -73,3 +74,103 @@ public sealed record ArticleState(string? Leader, string Current, int Id, string
 /// <summary>The original article's write.</summary>
 /// <param name="State">The new state (a string).</param>
 public sealed record ArticleBody(string State);
+
+/// <summary>The body of <c>POST /v1/txn</c>: if every compare holds, the success operations run, else the failure ones.</summary>
+/// <param name="Compare">Conditions on keys as they are before the transaction (all must hold; none: success runs).</param>
+/// <param name="Success">Operations run when every compare holds, in order.</param>
+/// <param name="Failure">Operations run otherwise, in order.</param>
+public sealed record TxnRequest(IReadOnlyList<TxnCompareBody>? Compare = null, IReadOnlyList<TxnOperationBody>? Success = null, IReadOnlyList<TxnOperationBody>? Failure = null);
+
+/// <summary>What a compare looks at.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TxnCompareTarget>))]
+public enum TxnCompareTarget
+{
+    /// <summary>The key's revision (0 when absent).</summary>
+    [JsonStringEnumMemberName("revision")]
+    Revision,
+
+    /// <summary>The key's value (never holds for an absent key).</summary>
+    [JsonStringEnumMemberName("value")]
+    Value,
+
+    /// <summary>Whether the key exists (value true or false; result equal or not_equal).</summary>
+    [JsonStringEnumMemberName("exists")]
+    Exists,
+}
+
+/// <summary>The relation a compare requires between the key's side and the given value.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TxnCompareResult>))]
+public enum TxnCompareResult
+{
+    /// <summary>Equal (values: the same minified JSON text).</summary>
+    [JsonStringEnumMemberName("equal")]
+    Equal,
+
+    /// <summary>Not equal.</summary>
+    [JsonStringEnumMemberName("not_equal")]
+    NotEqual,
+
+    /// <summary>Greater (values: two numbers, or two strings in ordinal order; anything else does not hold).</summary>
+    [JsonStringEnumMemberName("greater")]
+    Greater,
+
+    /// <summary>Less.</summary>
+    [JsonStringEnumMemberName("less")]
+    Less,
+}
+
+/// <summary>One condition of a transaction.</summary>
+/// <param name="Key">The key compared.</param>
+/// <param name="Target">What is compared.</param>
+/// <param name="Result">The relation that must hold.</param>
+/// <param name="Value">A revision (a whole number), true or false (exists), or any JSON value (value).</param>
+public sealed record TxnCompareBody(string Key, TxnCompareTarget Target, TxnCompareResult Result, JsonElement Value);
+
+/// <summary>One operation: exactly one of put, delete or get.</summary>
+/// <param name="Put">Set a key's value.</param>
+/// <param name="Delete">Remove a key (nothing happens when it is absent).</param>
+/// <param name="Get">Read a key as the transaction's earlier operations left it.</param>
+public sealed record TxnOperationBody(TxnPut? Put = null, TxnKey? Delete = null, TxnKey? Get = null);
+
+/// <summary>A put in a transaction.</summary>
+/// <param name="Key">The key.</param>
+/// <param name="Value">The new value: any JSON value.</param>
+public sealed record TxnPut(string Key, JsonElement Value);
+
+/// <summary>A delete or get in a transaction.</summary>
+/// <param name="Key">The key.</param>
+public sealed record TxnKey(string Key);
+
+/// <summary>The answer of <c>POST /v1/txn</c>.</summary>
+/// <param name="Succeeded">True when every compare held (the success branch ran); false when the failure branch ran.</param>
+/// <param name="Revision">The log index of the transaction's entry: the revision of every key it wrote.</param>
+/// <param name="Results">One result per operation of the branch that ran, in order.</param>
+public sealed record TxnAnswer(bool Succeeded, long Revision, IReadOnlyList<TxnOperationAnswer> Results);
+
+/// <summary>What one operation did: exactly one of put, delete or get.</summary>
+/// <param name="Put">After a put.</param>
+/// <param name="Delete">After a delete.</param>
+/// <param name="Get">After a get.</param>
+public sealed record TxnOperationAnswer(TxnPutAnswer? Put = null, TxnDeleteAnswer? Delete = null, TxnGetAnswer? Get = null);
+
+/// <summary>A put's result.</summary>
+/// <param name="Key">The key.</param>
+/// <param name="Revision">Its new revision (the transaction's).</param>
+public sealed record TxnPutAnswer(string Key, long Revision);
+
+/// <summary>A delete's result.</summary>
+/// <param name="Key">The key.</param>
+/// <param name="Deleted">Whether the key existed.</param>
+public sealed record TxnDeleteAnswer(string Key, bool Deleted);
+
+/// <summary>A get's result.</summary>
+/// <param name="Key">The key.</param>
+/// <param name="Found">Whether the key exists; value and revision are left out when not.</param>
+public sealed record TxnGetAnswer(string Key, bool Found)
+{
+    /// <summary>The value (when found).</summary>
+    public JsonElement Value { get; init; }
+
+    /// <summary>The key's revision (when found).</summary>
+    public long Revision { get; init; }
+}

@@ -15,7 +15,7 @@ internal static class EndpointDocs
         .Produces<Entry>().Produces(StatusCodes.Status304NotModified)
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
         .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-        .Parameters(OpenApiParts.Consistency, OpenApiParts.IfNoneMatchRead)
+        .Parameters(OpenApiParts.Consistency, OpenApiParts.WaitRevision, OpenApiParts.WaitTimeout, OpenApiParts.IfNoneMatchRead)
         .ResponseHeader("200", "ETag", OpenApiParts.ETag).ResponseHeader("304", "ETag", OpenApiParts.ETag);
 
     public static RouteHandlerBuilder DescribePutKey(this RouteHandlerBuilder endpoint) => endpoint
@@ -40,6 +40,28 @@ internal static class EndpointDocs
         .Produces<EntryPage>()
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .Parameters(OpenApiParts.Prefix, OpenApiParts.Limit, OpenApiParts.After, OpenApiParts.Consistency);
+
+    public static RouteHandlerBuilder DescribeTxn(this RouteHandlerBuilder endpoint) => endpoint
+        .WithName("transaction").WithTags(Kv).WithSummary("Compare keys, then put, delete and get atomically: one log entry, one revision")
+        .Body<TxnRequest>()
+        .Produces<TxnAnswer>().Redirects()
+        .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).DiskFull().Unavailable();
+
+    public static RouteHandlerBuilder DescribeBackup(this RouteHandlerBuilder endpoint) => endpoint
+        .WithName("backup").WithTags("backup").WithSummary("The whole store at one revision, as a checksummed snapshot file for restore")
+        .Produces<Stream>(StatusCodes.Status200OK, "application/octet-stream")
+        .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        .Parameters(OpenApiParts.Consistency)
+        .ResponseHeader("200", "X-GeoLedger-Backup-Revision", OpenApiParts.BackupRevision);
+
+    public static RouteHandlerBuilder DescribeWatch(this RouteHandlerBuilder endpoint) => endpoint
+        .WithName("watch").WithTags(Kv).WithSummary("Every change under a prefix from a revision on, as Server-Sent Events (id = revision; resume with Last-Event-ID)")
+        .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+        .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        .Parameters(OpenApiParts.Prefix, OpenApiParts.FromRevision, OpenApiParts.LastEventId, OpenApiParts.Consistency);
 
     public static RouteHandlerBuilder DescribeCluster(this RouteHandlerBuilder endpoint) => endpoint
         .WithName("getCluster").WithTags("cluster").WithSummary("This node's view of the cluster")

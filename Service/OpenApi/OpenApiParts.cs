@@ -9,6 +9,21 @@ internal static class OpenApiParts
         "`linearizable` (default: a read barrier through the leader, never stale) or `local` (this node's applied state, may lag).",
         new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["linearizable", "local"] });
 
+    public static OpenApiParameter WaitRevision => Query("waitRevision",
+        "Blocking read: answer once the key's revision is above this (or the key, at or below it, is deleted: 404), or at the timeout as it then is.",
+        new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" });
+
+    public static OpenApiParameter WaitTimeout => Query("timeout",
+        "With waitRevision: the longest wait, a whole number of `ms`, `s` or `m` (default `30s`, at most Ledger:MaxWaitSeconds, 300 s by default).",
+        new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9]{1,9}(ms|s|m)?$" });
+
+    public static OpenApiParameter FromRevision => Query("fromRevision",
+        "The first revision to send changes of (default: the next one). Older than the node keeps: 410 with `oldestRevision`.",
+        new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "1" });
+
+    public static OpenApiParameter LastEventId => Header("Last-Event-ID",
+        "The id of the last event received (a revision): the watch goes on right after it (an EventSource sends it by itself when it reconnects).");
+
     public static OpenApiParameter Prefix => Query("prefix", "Only keys starting with this (default: every key).", new OpenApiSchema { Type = JsonSchemaType.String });
 
     public static OpenApiParameter After => Query("after", "Start after this key: the `next` of the previous page.", new OpenApiSchema { Type = JsonSchemaType.String });
@@ -26,6 +41,8 @@ internal static class OpenApiParts
     public static OpenApiHeader ETag => ResponseHeader("The key's revision in quotes, for If-Match and If-None-Match.");
 
     public static OpenApiHeader Location => ResponseHeader("The same request at the leader's public URL (resend the body; `curl --location-trusted` resends the token).");
+
+    public static OpenApiHeader BackupRevision => ResponseHeader("The revision the backup holds the store at; a restored cluster continues after it.");
 
     public static OpenApiHeader RetryAfter => ResponseHeader("Seconds to wait before retrying.");
 

@@ -11,7 +11,7 @@ public static class ObservedWrites
     /// <see cref="LedgerWriter.WriteAsync"/> with telemetry: on the leader, the <see cref="LedgerTracing.Replicate"/> span
     /// (a child of the request's span) and the proposal counters. On a follower a write is redirected, not proposed.
     /// </summary>
-    public static async Task<WriteOutcome> WriteObservedAsync(this LedgerWriter writer, LedgerCommand command, HttpContext context)
+    public static async Task<WriteOutcome> WriteObservedAsync(this LedgerWriter writer, ILedgerProposal command, HttpContext context)
     {
         if (context.RequestServices.GetRequiredService<ClusterView>().Raft.Leader is not { IsRemote: false })
             return await writer.WriteAsync(command, context.RequestAborted).ConfigureAwait(false);
