@@ -50,6 +50,7 @@ public sealed class SegmentedLog : IDisposable
     private TaskCompletionSource flushed = NewFlushSignal();
     private LogSegment? spare;
     private bool preparingSpare;
+    private Task spareTask = Task.CompletedTask;
     private long nextSequence = 1;
     private long durableIndex;
     private long truncations;
@@ -310,6 +311,8 @@ public sealed class SegmentedLog : IDisposable
         flushRequested.Set();
         if (flusher.IsAlive)
             flusher.Join();
+        // A spare being made would otherwise create (and then delete) its file after this returns.
+        spareTask.Wait();
         lock (gate)
             DisposeSegments();
         flushRequested.Dispose();
@@ -548,7 +551,7 @@ public sealed class SegmentedLog : IDisposable
             return;
         preparingSpare = true;
         var sequence = nextSequence++;
-        _ = Task.Run(() =>
+        spareTask = Task.Run(() =>
         {
             LogSegment? prepared = null;
             try
