@@ -173,14 +173,21 @@ public sealed class WatchTests(ITestOutputHelper output)
         public async Task ReconnectAsync()
         {
             var before = Connections;
-            await connection.CancelAsync();
+            try
+            {
+                await Volatile.Read(ref connection).CancelAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Between two streams: the next one is being opened anyway.
+            }
+
             await WaitUntilAsync(() => Connections > before, TimeSpan.FromSeconds(60));
         }
 
         public async Task StopAsync()
         {
-            await stopped.CancelAsync();
-            await connection.CancelAsync();
+            await stopped.CancelAsync(); // each stream's token is linked to it
             await loop;
         }
 
@@ -189,7 +196,7 @@ public sealed class WatchTests(ITestOutputHelper output)
             while (!stopped.IsCancellationRequested)
             {
                 using var current = CancellationTokenSource.CreateLinkedTokenSource(stopped.Token);
-                connection = current;
+                Volatile.Write(ref connection, current);
                 try
                 {
                     using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node, $"/v1/watch?prefix={Prefix}"));
