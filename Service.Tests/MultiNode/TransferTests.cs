@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 using GeoLedger.Faults.Checker;
 using GeoLedger.Faults.History;
 using GeoLedger.Faults.Run;
+using GeoLedger.Faults.Workload;
 
 namespace GeoLedger.Tests.MultiNode;
 
@@ -32,7 +33,10 @@ public sealed class TransferTests(ITestOutputHelper output)
         await using var cluster = await TestCluster.StartAsync(3);
         await cluster.WithOutputOnFailureAsync(async () =>
         {
-            using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = true, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+            // Single send: .NET would silently resend a transfer whose connection the killed leader dropped,
+            // and the resend's refusal or failed compare would hide a transfer that committed.
+            using var http = SingleSendHttp.Create(TimeSpan.FromSeconds(1), followRedirects: true);
+            http.Timeout = TimeSpan.FromSeconds(10);
             var history = new HistoryRecorder();
             var leader = await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
             for (var i = 0; i < Accounts; i++)
