@@ -10,7 +10,8 @@ namespace GeoLedger.Faults.Workload;
 /// 412, 404) would be recorded as the outcome of a write whose first copy committed. There is no
 /// switch for it, so every request gets a connection of its own (none is pooled) and the connect
 /// callback refuses a second connection for the same request: the caller sees an exception, which
-/// it records as "unknown".
+/// it records as "unknown". One request at a time per client: a connection opened for one request
+/// may be handed to another one waiting, and the guard would then stop a first send.
 /// </summary>
 public static class SingleSendHttp
 {
