@@ -33,6 +33,7 @@ internal sealed class StackMocks
         ["azure-native:network:VirtualNetworkPeering"] = "virtualNetworkPeeringName",
         ["azure-native:compute:Disk"] = "diskName",
         ["azure-native:compute:VirtualMachine"] = "vmName",
+        ["azure-native:compute:VirtualMachineRunCommandByVirtualMachine"] = "runCommandName",
         ["geoledger:infra:ImageBuild"] = "",
         ["geoledger:infra:RegionCluster"] = "",
     };

@@ -317,12 +317,13 @@ public sealed class StackTests : IDisposable
             ["geoledger:apiToken"] = "token-0123456789abcdef",
             ["geoledger:readToken"] = "reader-0123456789abcdef",
             ["geoledger:clusterSecret"] = "secret-0123456789abcdef",
+            ["geoledger:adminToken"] = "admin-0123456789abcdef",
             ["geoledger:upgradeNodes"] = JsonSerializer.Serialize(upgradeNodes ?? []),
         };
         foreach (var (k, v) in extraConfig ?? [])
             config[k] = v;
         Environment.SetEnvironmentVariable("PULUMI_CONFIG", JsonSerializer.Serialize(config));
-        Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", """["geoledger:apiToken","geoledger:readToken","geoledger:clusterSecret"]""");
+        Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", """["geoledger:apiToken","geoledger:readToken","geoledger:clusterSecret","geoledger:adminToken"]""");
         GeoLedgerStack.Publish = () =>
         {
             _publishes++;
