@@ -79,7 +79,7 @@ public sealed record MembershipPlan
         {
             var id = raw.Trim();
             if (!ids.Contains(id))
-                throw new PlanException("leaveNodes", $"'{id}' is not a node of this stack ({string.Join(", ", ids)}); once a node has left and its VM is deleted, take it out of leaveNodes");
+                throw new PlanException("leaveNodes", $"'{id}' is not a node of this stack ({string.Join(", ", ids)}); a node that has left goes out of the layout and out of leaveNodes in the same update");
             if (leaves.Contains(id))
                 throw new PlanException("leaveNodes", $"'{id}' is listed twice: list each node once");
             leaves.Add(id);

@@ -80,6 +80,7 @@ class Cluster:
             address = self.private.get((parts.hostname.lower(), port))
             if address is None:
                 return None, {"title": f"{parts.hostname} is not a member this node knows: the token is not sent there"}
+            connection = None
             try:
                 connection = http.client.HTTPConnection(parts.hostname, port, timeout=max(5, min(600, DEADLINE - time.monotonic())))
                 sock = socket.create_connection((address, port), timeout=30)
@@ -97,7 +98,8 @@ class Cluster:
             except (OSError, http.client.HTTPException) as e:
                 return None, {"title": f"no answer from {parts.hostname} ({type(e).__name__})"}
             finally:
-                connection.close()
+                if connection is not None:
+                    connection.close()
             if response.status in (307, 308) and location:
                 url = urllib.parse.urljoin(url, location)
                 continue
