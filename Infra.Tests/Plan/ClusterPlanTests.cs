@@ -94,11 +94,16 @@ public sealed class ClusterPlanTests
             Assert.False(ssh.IsOpenToInternet);
             Assert.Equal(["198.51.100.0/28"], ssh.Sources);
 
-            var api = Assert.Single(region.NsgRules, r => r.Port == 443);
+            var api = Assert.Single(region.NsgRules, r => r.Port == 443 && r.Name != "allow-api-from-cluster");
             Assert.Equal(["203.0.113.0/24", "198.51.100.7/32"], api.Sources);
-            var acme = Assert.Single(region.NsgRules, r => r.Port == 80);
+            var acme = Assert.Single(region.NsgRules, r => r.Port == 80 && r.Name != "allow-api-from-cluster");
             Assert.Equal(["Internet"], acme.Sources);
             Assert.Equal(region.NsgRules.Count, region.NsgRules.Select(r => r.Priority).Distinct().Count());
+
+            // The membership steps reach the members' API over the peerings, never from the internet.
+            var cluster = Assert.Single(region.NsgRules, r => r.Name == "allow-api-from-cluster");
+            Assert.Equal(443, cluster.Port);
+            Assert.Equal(vnets, cluster.Sources.Order().ToList());
         }
     }
 
@@ -108,7 +113,7 @@ public sealed class ClusterPlanTests
         var plan = ClusterPlan.Build(TestConfigs.Plain());
         Assert.Equal(80, plan.ClientPort);
         Assert.All(plan.Nodes, n => Assert.Equal($"http://{n.Fqdn}/", n.PublicUrl.AbsoluteUri));
-        var api = Assert.Single(plan.Regions[0].NsgRules, r => r.Port == 80);
+        var api = Assert.Single(plan.Regions[0].NsgRules, r => r.Port == 80 && r.Name != "allow-api-from-cluster");
         Assert.Equal(["203.0.113.0/24", "198.51.100.7/32"], api.Sources);
         Assert.DoesNotContain(plan.Nodes.First().EnvFile.Split('\n'), l => l.StartsWith("Ledger__TlsCertificateFile", StringComparison.Ordinal));
     }
@@ -129,9 +134,9 @@ public sealed class ClusterPlanTests
 
         Assert.Equal(443, plan.ClientPort);
         Assert.All(plan.Nodes, n => Assert.Equal($"https://{n.Fqdn}/", n.PublicUrl.AbsoluteUri));
-        var api = Assert.Single(plan.Regions[0].NsgRules, r => r.Port == 443);
+        var api = Assert.Single(plan.Regions[0].NsgRules, r => r.Port == 443 && r.Name != "allow-api-from-cluster");
         Assert.Equal(["Internet"], api.Sources);
-        Assert.DoesNotContain(plan.Regions[0].NsgRules, r => r.Port == 80);
+        Assert.DoesNotContain(plan.Regions[0].NsgRules, r => r.Port == 80 && r.Name != "allow-api-from-cluster");
 
         var env = plan.Nodes.First().EnvFile;
         Assert.Contains("Kestrel__Certificates__Default__Path=/etc/geoledger/tls.pfx\n", env);

@@ -59,8 +59,8 @@ public sealed class FirstBootTests
         // HTTP-01: the CA reaches port 80 from anywhere; the API keeps its own sources on 443.
         foreach (var region in plan.Regions)
         {
-            Assert.Equal(["Internet"], Assert.Single(region.NsgRules, r => r.Port == 80).Sources);
-            Assert.Equal(["203.0.113.0/24", "198.51.100.7/32"], Assert.Single(region.NsgRules, r => r.Port == 443).Sources);
+            Assert.Equal(["Internet"], Assert.Single(region.NsgRules, r => r.Port == 80 && r.Name != "allow-api-from-cluster").Sources);
+            Assert.Equal(["203.0.113.0/24", "198.51.100.7/32"], Assert.Single(region.NsgRules, r => r.Port == 443 && r.Name != "allow-api-from-cluster").Sources);
         }
     }
 
@@ -71,7 +71,7 @@ public sealed class FirstBootTests
         var (pfx, password) = TestCertificates.Pfx();
         var plan = ClusterPlan.Build(TestConfigs.Valid() with { TlsPfx = pfx, TlsPfxPassword = password });
         Assert.Equal(TlsMode.Pfx, plan.TlsMode);
-        Assert.DoesNotContain(plan.Regions[0].NsgRules, r => r.Port == 80);
+        Assert.DoesNotContain(plan.Regions[0].NsgRules, r => r.Port == 80 && r.Name != "allow-api-from-cluster");
         Assert.DoesNotContain(CloudInit.CertObtainPath, Encoding.UTF8.GetString(ClusterPlanTests.CloudInitFiles(plan.Nodes.First().CloudInit)[CloudInit.FirstBootPath].Content));
     }
 

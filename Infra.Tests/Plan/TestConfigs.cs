@@ -38,6 +38,7 @@ internal static class TestConfigs
         ApiToken = "token-0123456789abcdef",
         ReadToken = "reader-0123456789abcdef",
         ClusterSecret = "secret-0123456789abcdef",
+        AdminToken = "admin-0123456789abcdef",
         SubscriptionId = "00000000-1111-2222-3333-444444444444",
         StackName = "dev",
         ImageContentHash = ContentHashA,

@@ -33,6 +33,7 @@ internal sealed class StackMocks
         ["azure-native:network:VirtualNetworkPeering"] = "virtualNetworkPeeringName",
         ["azure-native:compute:Disk"] = "diskName",
         ["azure-native:compute:VirtualMachine"] = "vmName",
+        ["azure-native:compute:VirtualMachineRunCommandByVirtualMachine"] = "runCommandName",
         ["geoledger:infra:ImageBuild"] = "",
         ["geoledger:infra:RegionCluster"] = "",
     };
@@ -41,6 +42,11 @@ internal sealed class StackMocks
     private readonly string? _vmReadError;
     private readonly string _runState;
     private readonly string _runMessage;
+    private readonly (string Held, string Until)? _hold;
+    private readonly TaskCompletionSource _untilSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How long a held resource waits for the one it is held for (proving that one waits for it).</summary>
+    public static readonly TimeSpan HoldBound = TimeSpan.FromSeconds(5);
 
     public Mock<IMocks> Mock { get; } = new(MockBehavior.Strict);
 
@@ -52,19 +58,33 @@ internal sealed class StackMocks
 
     /// <param name="vmImages">VM name → the image id Azure reports for it; a VM not listed does not exist.</param>
     /// <param name="vmReadError">When set, reading any VM fails with this message (not a 404).</param>
-    public StackMocks(IReadOnlyDictionary<string, string>? vmImages = null, string runState = "Succeeded", string runMessage = "", string? vmReadError = null)
+    /// <param name="hold">
+    /// Creating resource <c>Held</c> finishes only once <c>Until</c> is registered, or after <see cref="HoldBound"/>:
+    /// a resource that depends on <c>Held</c> is then registered after it, one that does not before it.
+    /// </param>
+    public StackMocks(IReadOnlyDictionary<string, string>? vmImages = null, string runState = "Succeeded", string runMessage = "", string? vmReadError = null, (string Held, string Until)? hold = null)
     {
+        _hold = hold;
         _vmImages = vmImages ?? new Dictionary<string, string>();
         _vmReadError = vmReadError;
         _runState = runState;
         _runMessage = runMessage;
-        Mock.Setup(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>())).Returns((MockResourceArgs a) => Task.FromResult(NewResource(a)));
+        Mock.Setup(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>())).Returns((MockResourceArgs a) => NewResourceAsync(a));
         Mock.Setup(m => m.CallAsync(It.IsAny<MockCallArgs>())).Returns((MockCallArgs a) => Task.FromResult(Call(a)));
         Mock.Setup(m => m.RegisterResourceOutputs(It.IsAny<MockRegisterResourceOutputsRequest>())).Returns(Task.CompletedTask);
     }
 
     public IEnumerable<(string Type, string Name, ImmutableDictionary<string, object> Inputs, string Id)> OfType(string type) =>
         Resources.Where(r => r.Type == type);
+
+    private async Task<(string? id, object state)> NewResourceAsync(MockResourceArgs args)
+    {
+        if (_hold is { } hold && args.Name == hold.Held)
+            await Task.WhenAny(_untilSeen.Task, Task.Delay(HoldBound)).ConfigureAwait(false);
+        if (_hold is { } seen && args.Name == seen.Until)
+            _untilSeen.TrySetResult();
+        return NewResource(args);
+    }
 
     private (string? id, object state) NewResource(MockResourceArgs args)
     {

@@ -46,6 +46,7 @@ public sealed class StackTests : IDisposable
             ["azure-native:network:NetworkInterface"] = 3,
             ["azure-native:compute:Disk"] = 3,
             ["azure-native:compute:VirtualMachine"] = 3,
+            ["azure-native:compute:VirtualMachineRunCommandByVirtualMachine"] = 3,
             ["azure-native:network:VirtualNetworkPeering"] = 6,
         };
         Assert.Equal(expected.OrderBy(kv => kv.Key), counts.OrderBy(kv => kv.Key));
@@ -297,6 +298,96 @@ public sealed class StackTests : IDisposable
     }
 
     [Fact]
+    [Trait("Issue", "14")]
+    public async Task Issue14_EveryVmRunsItsMemberStepAndAFailedStepFailsTheUpdate()
+    {
+        var (mocks, _) = await Run();
+        var steps = mocks.OfType("azure-native:compute:VirtualMachineRunCommandByVirtualMachine").ToList();
+        Assert.Equal(MakePlan("a").Nodes.Select(n => n.VmName).Order(), steps.Select(s => (string)s.Inputs["vmName"]).Order());
+        foreach (var step in steps)
+        {
+            Assert.Equal("geoledger-member", (string)step.Inputs["runCommandName"]);
+            Assert.Equal(MemberSteps.Member(), Input(step.Inputs, "source", "script"));
+            Assert.True((bool)step.Inputs["treatFailureAsDeploymentFailure"]);
+            Assert.False((bool)step.Inputs["asyncExecution"]);
+            Assert.DoesNotContain("admin-0123456789abcdef", Canonical(step.Inputs));
+        }
+    }
+
+    [Fact]
+    [Trait("Issue", "14")]
+    public async Task Issue14_AddingARegionChangesNoInputOfARunningNode()
+    {
+        var (first, _) = await Run();
+        var running = MakePlan("a").Nodes.ToDictionary(n => n.VmName, n => n.ImageVersionId);
+        var (second, _) = await Run(vmImages: running, extraConfig: new() { ["geoledger:regions"] = """["eastus","westus","centralus","eastus2"]""" });
+
+        // Every resource of a running node (VM, NIC, public IP, disk, member step): the same inputs.
+        var types = new[] { "VirtualMachine", "NetworkInterface", "PublicIPAddress", "Disk", "VirtualMachineRunCommandByVirtualMachine" };
+        var before = first.Resources.Where(r => types.Any(t => r.Type.EndsWith(":" + t, StringComparison.Ordinal))).ToList();
+        Assert.Equal(15, before.Count);
+        foreach (var resource in before)
+        {
+            var now = Assert.Single(second.Resources, r => r.Type == resource.Type && r.Name == resource.Name);
+            Assert.Equal(Canonical(resource.Inputs), Canonical(now.Inputs));
+        }
+
+        // Custom data may change with a later member list; Pulumi ignores it on running VMs.
+        var plan = ClusterPlan.Build(MakePlan("a").Config with { Regions = ["eastus", "westus", "centralus", "eastus2"], DeployedImages = MakePlan("a").NodeImages() });
+        foreach (var node in plan.Nodes.Where(n => n.Id != "eastus2-0"))
+            Assert.Contains("osProfile.customData", RegionCluster.VmOptions(null, node).IgnoreChanges);
+
+        // The new node: its VM boots with the member list plus itself and the join flag, then runs its member step.
+        var vm = Assert.Single(second.OfType("azure-native:compute:VirtualMachine"), v => (string)v.Inputs["vmName"] == "gl-vm-eastus2-0");
+        var cloudInit = Encoding.UTF8.GetString(Convert.FromBase64String(Input(vm.Inputs, "osProfile", "customData")));
+        var nodeJson = Encoding.UTF8.GetString(Tests.Plan.ClusterPlanTests.CloudInitFiles(cloudInit)[EnvFile.NodeConfigPath].Content);
+        Assert.Equal(plan.Nodes.Single(n => n.Id == "eastus2-0").NodeConfigJson, nodeJson);
+        Assert.Contains("\"join\": true", nodeJson);
+        Assert.Single(second.OfType("azure-native:compute:VirtualMachineRunCommandByVirtualMachine"), s => (string)s.Inputs["vmName"] == "gl-vm-eastus2-0");
+    }
+
+    [Fact]
+    [Trait("Issue", "14")]
+    public async Task Issue14_TwoNewNodesJoinOneAfterTheOther()
+    {
+        var running = MakePlan("a").Nodes.ToDictionary(n => n.VmName, n => n.ImageVersionId);
+        // The first joiner's step is held until the second VM registers: a VM that waits for the step never does.
+        var (mocks, _) = await Run(vmImages: running, extraConfig: new() { ["geoledger:regions"] = """["eastus","westus","centralus","eastus2","westus2"]""" },
+            hold: ("eastus2-0-member", "westus2-0-vm"));
+
+        // Pulumi registers a resource only once what it depends on is created: the second VM waits for the first joiner's step.
+        var order = mocks.Resources.Select(r => r.Name).ToList();
+        Assert.True(order.IndexOf("eastus2-0-member") < order.IndexOf("westus2-0-vm"), string.Join(", ", order));
+        Assert.True(order.IndexOf("eastus2-0-vm") < order.IndexOf("eastus2-0-member"));
+    }
+
+    [Fact]
+    [Trait("Issue", "14")]
+    public async Task Issue14_ALeavingNodeIsTakenOutByAStayingMemberBeforeItsDiskIsReleased()
+    {
+        string[] four = ["eastus", "westus", "centralus", "eastus2"];
+        var config = MakePlan("a").Config with { Regions = four };
+        var running = ClusterPlan.Build(config).Nodes.ToDictionary(n => n.VmName, n => n.ImageVersionId);
+        var (mocks, result) = await Run(vmImages: running, extraConfig: new()
+        {
+            ["geoledger:regions"] = JsonSerializer.Serialize(four),
+            ["geoledger:leaveNodes"] = """["eastus2-0"]""",
+        }, hold: ("leave-eastus2-0", "eastus2-0-data"));
+
+        var leave = Assert.Single(mocks.OfType("azure-native:compute:VirtualMachineRunCommandByVirtualMachine"), s => s.Name == "leave-eastus2-0");
+        Assert.Equal(("gl-vm-eastus-0", "gl-dev-eastus", "geoledger-leave-eastus2-0"), ((string)leave.Inputs["vmName"], (string)leave.Inputs["resourceGroupName"], (string)leave.Inputs["runCommandName"]));
+        Assert.Equal(MemberSteps.Leave("eastus2-0"), Input(leave.Inputs, "source", "script"));
+        var order = mocks.Resources.Select(r => r.Name).ToList();
+        Assert.True(order.IndexOf("leave-eastus2-0") < order.IndexOf("eastus2-0-data"), string.Join(", ", order));
+        Assert.Contains("eastus2-0-vm", order);
+        Assert.StartsWith("eastus2-0 left", (string)result.Outputs["membership"]!);
+
+        var plan = ClusterPlan.Build(config with { DeployedImages = ClusterPlan.Build(config).NodeImages(), LeaveNodes = ["eastus2-0"] });
+        foreach (var node in plan.Nodes)
+            Assert.Equal(node.Id != "eastus2-0", RegionCluster.DiskOptions(null, node, null).Protect);
+    }
+
+    [Fact]
     public async Task AnInvalidConfigFailsNamingTheSetting()
     {
         var e = await Assert.ThrowsAnyAsync<Exception>(() => Run(extraConfig: new() { ["geoledger:regions"] = """["eastus","westus"]""" }));
@@ -306,7 +397,7 @@ public sealed class StackTests : IDisposable
     private async Task<(StackMocks Mocks, (ImmutableArray<Resource> Resources, IDictionary<string, object?> Outputs) Result)> Run(
         bool preview = true, string runState = "Succeeded", string runMessage = "", string publish = "a",
         IReadOnlyDictionary<string, string>? vmImages = null, string[]? upgradeNodes = null, Dictionary<string, string>? extraConfig = null,
-        string? vmReadError = null)
+        string? vmReadError = null, (string Held, string Until)? hold = null)
     {
         var config = new Dictionary<string, string>
         {
@@ -317,19 +408,20 @@ public sealed class StackTests : IDisposable
             ["geoledger:apiToken"] = "token-0123456789abcdef",
             ["geoledger:readToken"] = "reader-0123456789abcdef",
             ["geoledger:clusterSecret"] = "secret-0123456789abcdef",
+            ["geoledger:adminToken"] = "admin-0123456789abcdef",
             ["geoledger:upgradeNodes"] = JsonSerializer.Serialize(upgradeNodes ?? []),
         };
         foreach (var (k, v) in extraConfig ?? [])
             config[k] = v;
         Environment.SetEnvironmentVariable("PULUMI_CONFIG", JsonSerializer.Serialize(config));
-        Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", """["geoledger:apiToken","geoledger:readToken","geoledger:clusterSecret"]""");
+        Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", """["geoledger:apiToken","geoledger:readToken","geoledger:clusterSecret","geoledger:adminToken"]""");
         GeoLedgerStack.Publish = () =>
         {
             _publishes++;
             return Task.FromResult(Published(publish));
         };
 
-        var mocks = new StackMocks(vmImages, runState, runMessage, vmReadError);
+        var mocks = new StackMocks(vmImages, runState, runMessage, vmReadError, hold);
         var result = await Deployment.TestAsync(
             mocks.Mock.Object,
             new TestOptions { IsPreview = preview, StackName = "dev", ProjectName = "geoledger" },
@@ -373,6 +465,14 @@ public sealed class StackTests : IDisposable
             value = ((ImmutableDictionary<string, object>)value)[key];
         return value is bool b ? b.ToString() : (string)value;
     }
+
+    private static string Canonical(object? value) => value switch
+    {
+        ImmutableDictionary<string, object> map => "{" + string.Join(",", map.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + ":" + Canonical(kv.Value))) + "}",
+        ImmutableArray<object> list => "[" + string.Join(",", list.Select(Canonical)) + "]",
+        null => "null",
+        _ => value.ToString()!,
+    };
 
     private static Task<T> Value<T>(Output<T> output)
     {

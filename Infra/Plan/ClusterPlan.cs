@@ -43,6 +43,9 @@ public sealed partial record ClusterPlan
     /// <summary>The image pipeline.</summary>
     public required ImagePlan Image { get; init; }
 
+    /// <summary>Who joins and who leaves in this update.</summary>
+    public required MembershipPlan Membership { get; init; }
+
     /// <summary>How the API is served: ACME certificates (default), the stack's PFX, or plain http.</summary>
     public required TlsMode TlsMode { get; init; }
 
@@ -76,6 +79,9 @@ public sealed partial record ClusterPlan
         if (readToken == apiToken)
             throw new PlanException("readToken", "equals apiToken: a read token must not be able to write, so give it its own value");
         var clusterSecret = CheckSecret("clusterSecret", config.ClusterSecret, 16);
+        var adminToken = CheckSecret("adminToken", config.AdminToken, 16);
+        if (adminToken == apiToken || adminToken == readToken)
+            throw new PlanException("adminToken", $"equals {(adminToken == apiToken ? "apiToken" : "readToken")}: the token that changes the members must not be handed to clients, so give it its own value");
         var tls = CheckTls(config);
         if (config.DataDiskSizeGb is < 4 or > 4096)
             throw new PlanException("dataDiskSizeGb", $"{config.DataDiskSizeGb} is out of range: use 4 to 4096");
@@ -133,12 +139,13 @@ public sealed partial record ClusterPlan
         }
 
         var upgrades = CheckUpgradeNodes(config.UpgradeNodes, members);
-        var env = EnvFile.Render(EnvFile.Entries(apiToken, readToken, clusterSecret, timeouts, tls, config.TlsPfxPassword));
+        var membership = MembershipPlan.Build(config, members, counts);
+        var env = EnvFile.Render(EnvFile.Entries(apiToken, readToken, clusterSecret, timeouts, tls, config.TlsPfxPassword, adminToken));
         var nodes = members.Select(m =>
         {
             var takesCurrent = upgrades.Contains(m.Id) || !config.DeployedImages.ContainsKey(m.Id);
             var version = takesCurrent ? image.CurrentVersion : CheckVersion(m.Id, config.DeployedImages[m.Id]);
-            var json = NodeConfigJson.Render(m.Id, members);
+            var json = NodeConfigJson.Render(m.Id, members.Where(o => membership.StartMembers[m.Id].Contains(o.Id)).ToList(), membership.JoinFlags[m.Id]);
             var acme = tls == TlsMode.Acme ? new CloudInit.Acme(m.Fqdn, config.AcmeServer, config.AcmeEmail ?? "") : null;
             var cloudInit = CloudInit.Render(m.Id, json, env, tls == TlsMode.Pfx ? config.TlsPfx : null, acme);
             var size = Encoding.UTF8.GetByteCount(cloudInit);
@@ -152,6 +159,8 @@ public sealed partial record ClusterPlan
                 NodeConfigJson = json,
                 EnvFile = env,
                 CloudInit = cloudInit,
+                Join = membership.JoinFlags[m.Id],
+                Leaving = membership.Leaves.Contains(m.Id),
             };
         }).ToList();
 
@@ -163,6 +172,8 @@ public sealed partial record ClusterPlan
             {
                 new("allow-api", 100, nsgSources, clientPort),
                 new("allow-raft-from-cluster", 110, allVnets, RaftPort),
+                // The membership script reaches the leader's API over the peerings (docs/deploy-azure.md).
+                new("allow-api-from-cluster", 115, allVnets, clientPort),
             };
             if (config.AdminCidr is not null)
                 rules.Add(new NsgRule("allow-ssh-from-admin", 120, [Cidr.Parse(config.AdminCidr, "adminCidr").ToString()], SshPort));
@@ -193,6 +204,7 @@ public sealed partial record ClusterPlan
             Timeouts = timeouts,
             Image = image,
             TlsMode = tls,
+            Membership = membership,
         };
     }
 
@@ -327,7 +339,7 @@ public sealed partial record ClusterPlan
     private static readonly Cidr[] PrivateRanges =
         [Cidr.Parse("10.0.0.0/8", "-"), Cidr.Parse("172.16.0.0/12", "-"), Cidr.Parse("192.168.0.0/16", "-")];
 
-    private static List<string> CheckRegions(IReadOnlyList<string> regions)
+    internal static List<string> CheckRegions(IReadOnlyList<string> regions)
     {
         var list = regions.Select(r => r.Trim()).ToList();
         foreach (var region in list)
@@ -344,7 +356,7 @@ public sealed partial record ClusterPlan
         return list;
     }
 
-    private static Dictionary<string, int> CheckNodeCounts(StackConfig config, List<string> regions)
+    internal static Dictionary<string, int> CheckNodeCounts(StackConfig config, List<string> regions)
     {
         if (config.NodesByRegion is { } byRegion)
         {

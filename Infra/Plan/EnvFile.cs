@@ -25,7 +25,7 @@ public static class EnvFile
 
     /// <summary>The file's lines, in order.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Entries(
-        string apiToken, string readToken, string clusterSecret, RaftTimeouts timeouts, TlsMode tls, string? tlsPfxPassword)
+        string apiToken, string readToken, string clusterSecret, RaftTimeouts timeouts, TlsMode tls, string? tlsPfxPassword, string? adminToken = null)
     {
         var entries = new List<KeyValuePair<string, string>>
         {
@@ -38,6 +38,13 @@ public static class EnvFile
             new("Ledger__RequireReadAuth", "true"),
             new("Ledger__ClusterSecret", clusterSecret),
         };
+        // The membership script (geoledger-member.py) reads this token from here: it never leaves the VMs.
+        if (adminToken is not null)
+        {
+            entries.Add(new("Ledger__ApiTokens__2__Token", adminToken));
+            entries.Add(new("Ledger__ApiTokens__2__Access", "admin"));
+        }
+
         entries.AddRange(timeouts.ToEnvironment());
         switch (tls)
         {

@@ -12,7 +12,13 @@ namespace GeoLedger.Infra.Plan;
 public static class NodeConfigJson
 {
     /// <summary>The node config of <paramref name="self"/> in a cluster of <paramref name="members"/>.</summary>
-    public static string Render(string self, IReadOnlyList<NodePlan> members)
+    /// <param name="self">This node's id.</param>
+    /// <param name="members">The members this node starts with.</param>
+    /// <param name="join">
+    /// Writes <c>"join": true</c>: the node is not a founding member; started on an empty data folder it waits
+    /// as a learner to be added (docs/deploy-azure.md, "Growing and shrinking the cluster"). False writes nothing.
+    /// </param>
+    public static string Render(string self, IReadOnlyList<NodePlan> members, bool join = false)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
@@ -31,6 +37,8 @@ public static class NodeConfigJson
             }
 
             writer.WriteEndArray();
+            if (join)
+                writer.WriteBoolean("join", true);
             writer.WriteEndObject();
         }
 

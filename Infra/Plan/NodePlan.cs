@@ -59,4 +59,10 @@ public sealed record NodePlan
 
     /// <summary>The VM's cloud-init user data, <c>#cloud-config</c> YAML (holds secrets).</summary>
     public required string CloudInit { get; init; }
+
+    /// <summary>True when the node config says <c>"join": true</c>: made after the cluster was founded, it joins as a learner.</summary>
+    public bool Join { get; init; }
+
+    /// <summary>True when the node leaves the cluster in this update (<c>leaveNodes</c>).</summary>
+    public bool Leaving { get; init; }
 }

@@ -17,6 +17,9 @@ public static class Scripts
     /// <summary>certbot's deploy hook, writing the PEM file the node reloads (<c>geoledger-cert-deploy.sh</c>).</summary>
     public static string CertDeploy { get; } = Read("geoledger-cert-deploy.sh");
 
+    /// <summary>The membership step a Run Command runs on a VM (<c>geoledger-member.py</c>, Python 3 as on every Ubuntu image).</summary>
+    public static string Member { get; } = Read("geoledger-member.py");
+
     private static string Read(string name)
     {
         using var stream = typeof(Scripts).Assembly.GetManifestResourceStream("GeoLedger.Infra.Scripts." + name)

@@ -53,6 +53,12 @@ public sealed record StackConfig
     /// <summary><c>readToken</c> (secret, required): the read token; reads need a token (<c>Ledger:RequireReadAuth</c>).</summary>
     public string? ReadToken { get; init; }
 
+    /// <summary><c>adminToken</c> (secret, required): the admin token of <c>Ledger:ApiTokens</c>, for membership changes.</summary>
+    public string? AdminToken { get; init; }
+
+    /// <summary><c>leaveNodes</c>: node ids that leave the cluster in this <c>pulumi up</c> (docs/deploy-azure.md, "Removing a node").</summary>
+    public IReadOnlyList<string> LeaveNodes { get; init; } = [];
+
     /// <summary><c>clusterSecret</c> (secret, required): <c>Ledger:ClusterSecret</c>.</summary>
     public string? ClusterSecret { get; init; }
 

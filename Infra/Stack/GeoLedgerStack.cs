@@ -25,12 +25,17 @@ internal static class GeoLedgerStack
     {
         var published = await Publish().ConfigureAwait(false);
         var config = await ReadConfigAsync(published).ConfigureAwait(false);
-        var plan = MakePlan(config);
+        // The first plan only names the VMs to read: who leaves is checked against the VMs that run.
+        var plan = MakePlan(config with { LeaveNodes = [] });
         // What each VM really runs (not what an earlier update planned): read from Azure.
         plan = MakePlan(config with { DeployedImages = await DeployedImagesAsync(plan).ConfigureAwait(false) });
 
         var image = new ImageBuild(plan, published.Archive);
-        var regions = plan.Regions.ToDictionary(r => r.Region, r => new RegionCluster(plan, r, image.CurrentVersionId));
+        var gates = plan.Membership.Joins.Skip(1).Concat(plan.Membership.Leaves)
+            .ToDictionary(id => id, _ => new TaskCompletionSource<Resource>(TaskCreationOptions.RunContinuationsAsynchronously), StringComparer.Ordinal);
+        var gateTasks = gates.ToDictionary(g => g.Key, g => g.Value.Task, StringComparer.Ordinal);
+        var regions = plan.Regions.ToDictionary(r => r.Region, r => new RegionCluster(plan, r, image.CurrentVersionId, gateTasks));
+        OrderMembershipSteps(plan, regions, gates);
 
         // Full mesh, both directions; peerings of one VNet one after another (Azure serializes them).
         var previous = new Dictionary<string, Resource>();
@@ -57,6 +62,43 @@ internal static class GeoLedgerStack
         return Outputs(plan);
     }
 
+    /// <summary>
+    /// One membership change at a time: each joiner's VM waits for the joiner before it to be a voter; the
+    /// leave steps run one after another on a staying member, and each leaver's disk waits for its step.
+    /// </summary>
+    private static void OrderMembershipSteps(ClusterPlan plan, Dictionary<string, RegionCluster> regions, Dictionary<string, TaskCompletionSource<Resource>> gates)
+    {
+        var regionOf = plan.Nodes.ToDictionary(n => n.Id, n => n.Region, StringComparer.Ordinal);
+        var joins = plan.Membership.Joins;
+        for (var i = 1; i < joins.Count; i++)
+            gates[joins[i]].SetResult(regions[regionOf[joins[i - 1]]].MemberSteps[joins[i - 1]]);
+
+        if (plan.Membership.Operator is not { } op)
+            return;
+        var opNode = plan.Nodes.Single(n => n.Id == op);
+        var opRegion = plan.Regions.Single(r => r.Region == opNode.Region);
+        var opVm = regions[opNode.Region].Vms[op];
+        Resource? previous = null;
+        foreach (var leaving in plan.Membership.Leaves)
+        {
+            var options = new CustomResourceOptions();
+            if (previous is not null)
+                options.DependsOn.Add(previous);
+            previous = new Compute.VirtualMachineRunCommandByVirtualMachine($"leave-{leaving}", new()
+            {
+                RunCommandName = $"geoledger-leave-{leaving}",
+                VmName = opVm.Name,
+                ResourceGroupName = opRegion.ResourceGroupName,
+                Location = opNode.Region,
+                Source = new Compute.Inputs.VirtualMachineRunCommandScriptSourceArgs { Script = MemberSteps.Leave(leaving) },
+                AsyncExecution = false,
+                TimeoutInSeconds = MemberSteps.TimeoutSeconds,
+                TreatFailureAsDeploymentFailure = true,
+            }, options);
+            gates[leaving].SetResult(previous);
+        }
+    }
+
     /// <summary>Stack outputs: URLs, images per node, and the README's curl lines (secret: they carry a token).</summary>
     public static Dictionary<string, object?> Outputs(ClusterPlan plan)
     {
@@ -67,6 +109,10 @@ internal static class GeoLedgerStack
         {
             ["nodeUrls"] = plan.Nodes.ToDictionary(n => n.Id, n => n.PublicUrl.AbsoluteUri),
             ["nodeImages"] = plan.NodeImages(),
+            ["membership"] = plan.Membership.Founding ? "founding"
+                : plan.Membership.Joins.Count > 0 ? $"joining {string.Join(", ", plan.Membership.Joins)}"
+                : plan.Membership.Leaves.Count > 0 ? $"{string.Join(", ", plan.Membership.Leaves)} left: now take them out of the layout and out of leaveNodes, then pulumi up deletes their VMs"
+                : "unchanged",
             ["imageVersion"] = plan.Image.CurrentVersion,
             ["imageTemplate"] = plan.Image.TemplateName,
             ["tls"] = plan.TlsMode.ToString().ToLowerInvariant(),
@@ -114,6 +160,8 @@ internal static class GeoLedgerStack
             ApiToken = await RevealAsync(config.GetSecret("apiToken")).ConfigureAwait(false),
             ReadToken = await RevealAsync(config.GetSecret("readToken")).ConfigureAwait(false),
             ClusterSecret = await RevealAsync(config.GetSecret("clusterSecret")).ConfigureAwait(false),
+            AdminToken = await RevealAsync(config.GetSecret("adminToken")).ConfigureAwait(false),
+            LeaveNodes = config.GetObject<string[]>("leaveNodes") ?? [],
             Tls = config.Get("tls"),
             AcmeServer = config.Get("acmeServer") ?? defaults.AcmeServer,
             AcmeEmail = config.Get("acmeEmail"),

@@ -31,12 +31,19 @@ internal sealed class RegionCluster : ComponentResource
     /// <summary>Each node's public URL by node id.</summary>
     public IReadOnlyDictionary<string, string> PublicUrls { get; }
 
+    /// <summary>Each node's membership step (a Run Command on its VM) by node id: done once it is a member.</summary>
+    public IReadOnlyDictionary<string, Compute.VirtualMachineRunCommandByVirtualMachine> MemberSteps { get; }
+
     /// <summary>Creates the region.</summary>
     /// <param name="plan">The cluster plan.</param>
     /// <param name="region">This region's part of it.</param>
     /// <param name="currentVersionId">The current image's version id, known once its build succeeded; nodes on an older version use the plan's id.</param>
+    /// <param name="gates">
+    /// Node id → the step its resources wait for: a joining node's VM waits for the joiner before it to be a voter;
+    /// a leaving node's data disk (whose protection ends) waits for its leave step.
+    /// </param>
     /// <param name="options">Pulumi options of the component.</param>
-    public RegionCluster(ClusterPlan plan, RegionPlan region, Output<string> currentVersionId, ComponentResourceOptions? options = null)
+    public RegionCluster(ClusterPlan plan, RegionPlan region, Output<string> currentVersionId, IReadOnlyDictionary<string, Task<Resource>>? gates = null, ComponentResourceOptions? options = null)
         : base("geoledger:infra:RegionCluster", region.Region, options)
     {
         var child = new CustomResourceOptions { Parent = this };
@@ -75,8 +82,11 @@ internal sealed class RegionCluster : ComponentResource
 
         var vms = new Dictionary<string, Compute.VirtualMachine>();
         var customData = new Dictionary<string, Output<string>>();
+        var steps = new Dictionary<string, Compute.VirtualMachineRunCommandByVirtualMachine>();
+        gates ??= new Dictionary<string, Task<Resource>>();
         foreach (var node in region.Nodes)
         {
+            var gate = gates.TryGetValue(node.Id, out var waitFor) ? waitFor : null;
             var ip = new Network.PublicIPAddress($"{node.Id}-pip", new()
             {
                 PublicIpAddressName = node.PublicIpName,
@@ -111,7 +121,6 @@ internal sealed class RegionCluster : ComponentResource
                 },
             }, child);
 
-            // The node's state: protected, so neither a replacement nor a destroy can take it.
             var disk = new Compute.Disk($"{node.Id}-data", new()
             {
                 DiskName = node.DataDiskName,
@@ -120,12 +129,16 @@ internal sealed class RegionCluster : ComponentResource
                 DiskSizeGB = plan.Config.DataDiskSizeGb,
                 Sku = new Compute.Inputs.DiskSkuArgs { Name = Compute.DiskStorageAccountTypes.StandardSSD_LRS },
                 CreationData = new Compute.Inputs.CreationDataArgs { CreateOption = Compute.DiskCreateOption.Empty },
-            }, new CustomResourceOptions { Parent = this, Protect = true });
+            }, DiskOptions(this, node, gate));
 
             var data = Output.CreateSecret(Convert.ToBase64String(Encoding.UTF8.GetBytes(node.CloudInit)));
             customData[node.Id] = data;
 
-            vms[node.Id] = new Compute.VirtualMachine($"{node.Id}-vm", new()
+            // A leaving node without a VM is not given one back.
+            if (node.Leaving && node.TakesCurrentImage)
+                continue;
+
+            var vm = vms[node.Id] = new Compute.VirtualMachine($"{node.Id}-vm", new()
             {
                 VmName = node.VmName,
                 ResourceGroupName = group.Name,
@@ -192,11 +205,24 @@ internal sealed class RegionCluster : ComponentResource
                         },
                     },
                 },
-            }, VmOptions(this, node));
+            }, VmOptions(this, node, node.Leaving ? null : gate));
+
+            steps[node.Id] = new Compute.VirtualMachineRunCommandByVirtualMachine($"{node.Id}-member", new()
+            {
+                RunCommandName = "geoledger-member",
+                VmName = vm.Name,
+                ResourceGroupName = group.Name,
+                Location = name,
+                Source = new Compute.Inputs.VirtualMachineRunCommandScriptSourceArgs { Script = Plan.MemberSteps.Member() },
+                AsyncExecution = false,
+                TimeoutInSeconds = Plan.MemberSteps.TimeoutSeconds,
+                TreatFailureAsDeploymentFailure = true,
+            }, new CustomResourceOptions { Parent = this });
         }
 
         Vms = vms;
         CustomData = customData;
+        MemberSteps = steps;
         PublicUrls = region.Nodes.ToDictionary(n => n.Id, n => n.PublicUrl.AbsoluteUri);
         RegisterOutputs(new Dictionary<string, object?>
         {
@@ -207,14 +233,32 @@ internal sealed class RegionCluster : ComponentResource
 
     // A new image or new cloud-init can only reach a VM by replacing it: delete first (same name,
     // same NIC, same data disk), and only for the nodes this update upgrades; the others ignore it.
-    internal static CustomResourceOptions VmOptions(Resource? parent, NodePlan node) => new()
+    // Custom data is read once, at creation: a running node keeps the member list it was born with
+    // (its data disk holds the real one), so a changed member list never touches its VM.
+    internal static CustomResourceOptions VmOptions(Resource? parent, NodePlan node, Task<Resource>? gate = null)
     {
-        Parent = parent,
-        DeleteBeforeReplace = true,
-        ReplaceOnChanges = { "storageProfile.imageReference", "osProfile.customData" },
-        // securityProfile too: a VM made before Trusted Launch cannot change it in place.
-        IgnoreChanges = node.TakesCurrentImage ? [] : ["osProfile.customData", "securityProfile"],
-    };
+        var options = new CustomResourceOptions
+        {
+            Parent = parent,
+            DeleteBeforeReplace = true,
+            ReplaceOnChanges = { "storageProfile.imageReference", "osProfile.customData" },
+            // securityProfile too: a VM made before Trusted Launch cannot change it in place.
+            IgnoreChanges = node.TakesCurrentImage ? [] : ["osProfile.customData", "securityProfile"],
+        };
+        if (gate is not null)
+            options.DependsOn.Add(Output.Create(gate));
+        return options;
+    }
+
+    // The node's state: protected, so neither a replacement nor a destroy can take it; a leaving
+    // node's disk loses its protection only once its leave step succeeded, so the next update may delete it.
+    internal static CustomResourceOptions DiskOptions(Resource? parent, NodePlan node, Task<Resource>? gate)
+    {
+        var options = new CustomResourceOptions { Parent = parent, Protect = !node.Leaving };
+        if (node.Leaving && gate is not null)
+            options.DependsOn.Add(Output.Create(gate));
+        return options;
+    }
 
     private static Network.Inputs.SecurityRuleArgs Rule(NsgRule rule)
     {
