@@ -16,10 +16,12 @@ namespace GeoLedger.LocalCluster.Geo;
 public sealed class GeoCluster : IAsyncDisposable
 {
     private readonly List<DelayProxy> proxies;
+    private readonly List<DelayProxy> raftProxies;
     private readonly Dictionary<(string Region, string Node), DelayProxy> clientProxies;
 
-    private GeoCluster(IReadOnlyList<string> regions, LocalClusterNodes nodes, RaftTimeouts profile, List<DelayProxy> proxies, Dictionary<(string, string), DelayProxy> clientProxies)
+    private GeoCluster(IReadOnlyList<string> regions, LocalClusterNodes nodes, RaftTimeouts profile, List<DelayProxy> proxies, List<DelayProxy> raftProxies, Dictionary<(string, string), DelayProxy> clientProxies)
     {
+        this.raftProxies = raftProxies;
         Regions = regions;
         Nodes = nodes;
         Profile = profile;
@@ -36,8 +38,11 @@ public sealed class GeoCluster : IAsyncDisposable
     /// <summary>The Raft timeouts every node got (the plan's geo profile for the worst round trip).</summary>
     public RaftTimeouts Profile { get; }
 
-    /// <summary>Raft proxies (one per ordered pair of nodes) and client proxies (one per region and node).</summary>
-    public int ProxyCount => proxies.Count;
+    /// <summary>
+    /// Connections the Raft proxies took so far: 0 once a leader is elected means the nodes dial their
+    /// peers directly (a node build without <c>Ledger:TestRaftVia</c>), so Raft links are not delayed.
+    /// </summary>
+    public int RaftConnections => raftProxies.Sum(p => p.Accepted);
 
     /// <summary>
     /// Starts <paramref name="perRegion"/> nodes in each region. Client ports are <paramref name="clientBase"/>+i,
@@ -70,6 +75,7 @@ public sealed class GeoCluster : IAsyncDisposable
         }
 
         var proxies = new List<DelayProxy>();
+        var raftProxies = new List<DelayProxy>();
         var clientProxies = new Dictionary<(string, string), DelayProxy>();
         var via = new Dictionary<string, string>();
         try
@@ -82,6 +88,7 @@ public sealed class GeoCluster : IAsyncDisposable
                 {
                     var proxy = DelayProxy.Start(new IPEndPoint(IPAddress.Loopback, to.Raft.Port), GeoLinks.OneWay(from.Region, to.Region));
                     proxies.Add(proxy);
+                    raftProxies.Add(proxy);
                     routes.Add($"{to.Raft.Host}:{to.Raft.Port}=127.0.0.1:{proxy.Port}");
                 }
 
@@ -109,7 +116,7 @@ public sealed class GeoCluster : IAsyncDisposable
                 common[key] = value;
             var layout = ClusterLayout.FromMembers(root, members);
             var nodes = LocalClusterNodes.Start(layout, common, output, perNode: id => new Dictionary<string, string> { ["Ledger:TestRaftVia"] = via[id] });
-            return new GeoCluster(regions, nodes, profile, proxies, clientProxies);
+            return new GeoCluster(regions, nodes, profile, proxies, raftProxies, clientProxies);
         }
         catch
         {

@@ -45,6 +45,9 @@ public static class GeoDemo
                 $"  {n.Id}: {n.PublicUrl}  (Raft {n.Spec.Member.Raft}); from a client in "
                 + string.Join(", ", cluster.Regions.Select(r => $"{r} {cluster.ClientUrl(r, n)}"))));
             var p = cluster.Profile;
+            var unproxied = cluster.RaftConnections == 0
+                ? "\nWARNING: no node dialed its peers through the proxies (this node build ignores Ledger:TestRaftVia): Raft links are NOT delayed.\n"
+                : "";
             Print($$"""
 
                 GeoLedger geo cluster: {{cluster.Nodes.Nodes.Count}} nodes in {{string.Join(", ", cluster.Regions)}}, data in {{cluster.Nodes.Layout.Root}}
@@ -62,7 +65,7 @@ public static class GeoDemo
                   curl {{cluster.ClientUrl(farRegion, far)}}v1/cluster
                 A follower's 307 names the leader's direct URL (no delay): send writes to the leader's URL for your region.
 
-                Ctrl+C stops the nodes; their data stays for the next start.
+                Ctrl+C stops the nodes; their data stays for the next start.{{unproxied}}
 
                 """);
             await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { });
