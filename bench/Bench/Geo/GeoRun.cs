@@ -150,6 +150,13 @@ internal static class GeoRun
             return null;
         }
 
+        // A node that ignores the parameter answers a malformed one with 200 (a plain linearizable read): not the row's read.
+        if (await client.GetAsync(new Uri(far, "v1/kv/geo-rev-probe?minRevision=not-a-number"), token).ConfigureAwait(false) is not (>= 400 and < 500))
+        {
+            notes.Add("GeoLedger minRevision row skipped: the node ignores ?minRevision (a malformed value is not refused), so that API is not on this build.");
+            return null;
+        }
+
         var latencies = new List<double>();
         var failures = new Dictionary<string, int>();
         for (var i = 0; i < ops + Warmup; i++)
