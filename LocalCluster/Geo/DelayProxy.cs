@@ -27,6 +27,7 @@ public sealed class DelayProxy : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentDictionary<Socket, byte> open = new();
     private readonly Task accepting;
+    private int accepted;
 
     private DelayProxy(EndPoint target, TimeSpan delay, Func<string, TimeSpan>? delayForHead, int port)
     {
@@ -60,9 +61,7 @@ public sealed class DelayProxy : IAsyncDisposable
     public TimeSpan Delay { get; }
 
     /// <summary>Connections accepted so far.</summary>
-    public int Accepted => accepted;
-
-    private int accepted;
+    public int Accepted => Volatile.Read(ref accepted);
 
     /// <summary>Starts a proxy on 127.0.0.1:<paramref name="port"/> (0: any free port) to <paramref name="target"/>, delaying each direction by <paramref name="delay"/>.</summary>
     public static DelayProxy Start(EndPoint target, TimeSpan delay, int port = 0) => new(target, delay, null, port);
@@ -127,7 +126,7 @@ public sealed class DelayProxy : IAsyncDisposable
             var down = PumpAsync(server, client, delay, default, 0, broken);
             await Task.WhenAll(up, down).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException)
+        catch (Exception)
         {
             // the target refused, a side reset, or the proxy stops: both sides close now
         }
