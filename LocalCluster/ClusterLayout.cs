@@ -52,6 +52,10 @@ public sealed class ClusterLayout
         return new ClusterLayout(Path.GetFullPath(root), nodes);
     }
 
+    /// <summary>These members (e.g. named after their regions), each with a data folder named after its id under <paramref name="root"/>.</summary>
+    public static ClusterLayout FromMembers(string root, IReadOnlyList<ClusterMember> members) =>
+        new(Path.GetFullPath(root), members.Select(m => new NodeSpec(m, Path.Combine(root, m.Id))).ToList());
+
     /// <summary>Writes each node's config file (the same schema and loader a VM uses).</summary>
     public void WriteNodeConfigs()
     {

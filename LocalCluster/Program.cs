@@ -1,11 +1,13 @@
 using System.Runtime.InteropServices;
 using GeoLedger.LocalCluster;
+using GeoLedger.LocalCluster.Geo;
 
 // The local-cluster command: N nodes on 127.0.0.1 as separate processes, data kept between runs.
 var nodes = 3;
 var clientBase = 5081;
 var raftBase = 7081;
 string? data = null;
+string[]? geo = null;
 var extra = new Dictionary<string, string>();
 for (var i = 0; i < args.Length; i++)
 {
@@ -20,6 +22,9 @@ for (var i = 0; i < args.Length; i++)
             raftBase = p + 2000;
             i++;
             break;
+        case "--geo" when i + 1 < args.Length:
+            geo = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            break;
         case "--data" when i + 1 < args.Length:
             data = args[++i];
             break;
@@ -30,7 +35,10 @@ for (var i = 0; i < args.Length; i++)
         default:
             Console.Error.WriteLine("""
                 usage: dotnet run --project LocalCluster -- [--nodes 3] [--port 5081] [--data .data/local-cluster] [--set Key=Value]...
-                  --nodes  number of nodes, 1-7 (default 3; odd sizes recommended)
+                       dotnet run --project LocalCluster -- --geo eastus,westus,centralus [--nodes 1] [--port 5081] ...
+                  --nodes  number of nodes, 1-7 (default 3; odd sizes recommended); with --geo, nodes per region (default 1)
+                  --geo    regions (Infra/Plan/RegionRtt.cs): every Raft link and every client port is delayed by half
+                           the regions' median round trip (data in .data/geo-cluster by default)
                   --port   first client port; node i uses port+i for clients and port+2000+i for Raft (default 5081)
                   --data   folder for the nodes' data, kept between runs (default .data/local-cluster in the repository)
                   --set    a setting passed to every node (in its environment), e.g. --set Ledger:SnapshotInterval=1000;
@@ -40,6 +48,9 @@ for (var i = 0; i < args.Length; i++)
             return 64;
     }
 }
+
+if (geo is not null)
+    return await GeoDemo.RunAsync(geo, args.Contains("--nodes") ? nodes : 1, clientBase, data ?? Path.Combine(NodeBinary.RepositoryRoot(), ".data", "geo-cluster"), extra);
 
 data ??= Path.Combine(NodeBinary.RepositoryRoot(), ".data", "local-cluster");
 var ports = Enumerable.Range(0, nodes).SelectMany(i => new[] { clientBase + i, raftBase + i }).ToList();

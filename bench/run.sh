@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GeoLedger vs etcd on loopback (docs/performance.md): installs what is missing, builds Release,
 # starts a 3-node GeoLedger cluster and a 3-member etcd cluster in turn, prints one table and
-# writes bench/results/<timestamp>.json. Options: bench/run.sh --help
+# writes bench/results/<timestamp>.json; the geo section (--only geo) runs both again with every
+# link delayed by Azure's round trips between regions. Options: bench/run.sh --help
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -33,12 +33,18 @@ internal sealed record BenchOptions
     /// <summary>Clean catch-ups of the catch-up section (one more follows, with a SIGKILL in its middle).</summary>
     public int CatchUpRuns { get; init; } = 5;
 
+    /// <summary>Regions of the geo section, one member each (Infra/Plan/RegionRtt.cs).</summary>
+    public IReadOnlyList<string> GeoRegions { get; init; } = ["eastus", "westus", "centralus"];
+
+    /// <summary>Requests per row of the geo section (one sequential client).</summary>
+    public int GeoOps { get; init; } = 200;
+
     /// <summary>Keys written before the read and mixed workloads.</summary>
     public int Preload { get; init; } = 2_000;
 
     public const string Usage = """
         usage: bench/run.sh [--seconds 10] [--warmup 5] [--failover-seconds 6] [--growth 10000,100000] [--catchup-keys 0] [--catchup-runs 5]
-                            [--only put-1,failover] [--quiet-wait 30] [--retries 1] [--out file.json]
+                            [--only put-1,failover] [--quiet-wait 30] [--retries 1] [--geo-regions eastus,westus,centralus] [--geo-ops 200] [--out file.json]
           --seconds           measured seconds per workload and system (default 10)
           --warmup            warm-up seconds before each measurement (default 5)
           --failover-seconds  seconds of load after the leader is killed (default 6)
@@ -48,7 +54,10 @@ internal sealed record BenchOptions
                               10 minutes; default 0 skips it); snapshots meanwhile are timed against the writes
           --catchup-runs      clean catch-ups of an empty follower (default 5); one more has a SIGKILL in its middle
           --only              run only these workloads (ids: put-1 put-16 put-64 put4k-16 lin-get-1 lin-get-16
-                              local-get-16 mixed-32 failover floor growth catchup)
+                              local-get-16 mixed-32 failover floor growth catchup geo)
+          --geo-regions       regions of the geo section, one member each; links delayed by half their round trip
+                              from Infra/Plan/RegionRtt.cs (default eastus,westus,centralus)
+          --geo-ops           requests per row of the geo section, one sequential client (default 200)
           --quiet-wait        before each measurement, wait up to this many seconds for other processes to use
                               less than 0.2 cores (default 30; 0: don't wait); their use is reported either way
           --retries           measure both systems again in the other order, up to this many times, when other
@@ -109,6 +118,14 @@ internal sealed record BenchOptions
                     break;
                 case "--only" when value is not null:
                     options = options with { Only = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet() };
+                    i++;
+                    break;
+                case "--geo-regions" when value is not null:
+                    options = options with { GeoRegions = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+                    i++;
+                    break;
+                case "--geo-ops" when int.TryParse(value, out var go) && go is >= 10 and <= 100_000:
+                    options = options with { GeoOps = go };
                     i++;
                     break;
                 case "--out" when value is not null:

@@ -15,7 +15,7 @@ var run = startedUtc.ToString("yyyyMMdd-HHmmss");
 var repository = NodeBinary.RepositoryRoot();
 var resultsPath = options.Out ?? Path.Combine(repository, "bench", "results", run + ".json");
 var temp = Path.Combine(Path.GetTempPath(), "geoledger-bench-" + run);
-var runsEtcd = Workload.All.Any(w => options.Runs(w.Id)) || options.Runs("failover");
+var runsEtcd = Workload.All.Any(w => options.Runs(w.Id)) || options.Runs("failover") || options.Runs("geo");
 
 void Progress(string line) => Console.WriteLine($"[{clock.Elapsed.TotalSeconds,5:0}s] {line}");
 
@@ -54,6 +54,7 @@ var workloads = new List<WorkloadResult>();
 var failovers = new List<FailoverResult>();
 var growth = new List<GrowthStep>();
 CatchUpResult? catchUp = null;
+GeoLedger.Bench.Geo.GeoResult? geo = null;
 var notes = new List<string> { Report.GatewayNote };
 var exitCode = 0;
 await using var geoLedger = new GeoLedgerSystem(Path.Combine(temp, "geoledger"));
@@ -129,13 +130,21 @@ try
         await QuietAsync();
         catchUp = await CatchUpRun.RunAsync(geoLedger, options.CatchUpKeys, options.CatchUpRuns, Progress, stop.Token);
     }
+
+    if (options.Runs("geo"))
+    {
+        await QuietAsync();
+        geo = await GeoLedger.Bench.Geo.GeoRun.RunAsync(options.GeoRegions, options.GeoOps, floor, temp, Progress, stop.Token);
+        foreach (var row in geo.Rows)
+            Progress($"geo {row.Id,-18} GeoLedger p50 {row.GeoLedger?.P50Ms,7:0.00} ms p99 {row.GeoLedger?.P99Ms,7:0.00} ms  etcd p50 {row.Etcd?.P50Ms,7:0.00} ms p99 {row.Etcd?.P99Ms,7:0.00} ms  goal {row.GoalMs,6:0.0} ms");
+    }
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
     Progress("interrupted: printing what was measured");
     exitCode = 130;
 }
-catch (Exception e) when (e is TimeoutException or InvalidOperationException or HttpRequestException or IOException)
+catch (Exception e) when (e is TimeoutException or InvalidOperationException or HttpRequestException or IOException or ArgumentException)
 {
     Progress($"failed: {e.Message}");
     Console.Error.WriteLine("--- last GeoLedger output ---\n" + geoLedger.Tail(40) + "\n--- last etcd output ---\n" + etcd.Tail(40));
@@ -149,7 +158,7 @@ finally
         Directory.Delete(temp, recursive: true);
 }
 
-var results = new Results(run, startedUtc, Math.Round(clock.Elapsed.TotalSeconds, 1), "bench/run.sh " + string.Join(' ', args), machine, options, floor, workloads, failovers, growth, catchUp, notes);
+var results = new Results(run, startedUtc, Math.Round(clock.Elapsed.TotalSeconds, 1), "bench/run.sh " + string.Join(' ', args), machine, options, floor, workloads, failovers, growth, catchUp, notes, geo);
 Console.WriteLine();
 Console.WriteLine(Report.Render(results));
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(resultsPath))!);

@@ -124,10 +124,35 @@ internal static class Report
             s.AppendLine();
         }
 
+        if (r.Geo is { } geo)
+        {
+            s.AppendLine($"Geo: {string.Join(", ", geo.Regions)}, one member each, every peer link and client connection delayed by half the region pair's median round trip (Infra/Plan/RegionRtt.cs): {string.Join("; ", geo.Links)}. Leader in {geo.LeaderRegion} (etcd's moved there), nearest majority {geo.NearestMajorityRttMs} ms away; far client and follower in {geo.ClientRegion}; fsync {geo.FsyncMs:0.00} ms (disk floor, overwriting); {geo.Ops} requests per row, one sequential client.");
+            s.AppendLine();
+            s.AppendLine("| geo row | goal ms | GeoLedger p50 ms | p99 ms | failed | etcd p50 ms | p99 ms | failed | GL/etcd p50 |");
+            s.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+            foreach (var row in geo.Rows)
+            {
+                var g = row.GeoLedger;
+                var e = row.Etcd;
+                s.AppendLine($"| {row.Title} | {Ms(row.GoalMs, "0.0")} | {(g is null ? "skipped" : Ms(g.P50Ms))} | {Ms(g?.P99Ms)} | {Failed(g)} | {Ms(e?.P50Ms)} | {Ms(e?.P99Ms)} | {Failed(e)} | {Ratio(g?.P50Ms, e?.P50Ms)} |");
+            }
+
+            s.AppendLine();
+            s.AppendLine("Goals (issue 14): write p50 within 10% of the RTT to the nearest majority + fsync (plus the client's own round trip to the leader), minRevision read p50 < 2 ms, GeoLedger <= etcd on every row. "
+                + string.Join(" ", geo.Rows.Select(x => $"{x.Id}: {x.GoalText}.")));
+            s.AppendLine("etcd has no read that waits for a revision: its serializable read at the write's revision answers an error while the member has not applied it yet (counted as failed), so a client has to retry it.");
+            foreach (var note in geo.Notes)
+                s.AppendLine("Geo note: " + note);
+            s.AppendLine();
+        }
+
         foreach (var note in r.Notes)
             s.AppendLine("Note: " + note);
         return s.ToString();
     }
+
+    private static string Failed(Geo.GeoStats? stats) =>
+        stats is null ? "-" : stats.Failed == 0 ? "0" : $"{stats.Failed} ({string.Join(", ", stats.FailuresByStatus.Select(f => $"{f.Key}: {f.Value}"))})";
 
     private static string Ops(LatencyStats? stats) => stats is null ? "-" : stats.OpsPerSecond.ToString("0", CultureInfo.InvariantCulture);
 

@@ -19,4 +19,5 @@ internal sealed record Results(
     IReadOnlyList<FailoverResult> Failover,
     IReadOnlyList<GrowthStep> Growth,
     CatchUpResult? CatchUp,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes,
+    Geo.GeoResult? Geo = null);
