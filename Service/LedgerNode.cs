@@ -136,7 +136,7 @@ public static class LedgerNode
         {
             // A vote must fail well inside the candidate timeout (the election timeout) for a frozen member not to stall elections.
             var lowerElectionTimeout = TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<HttpClusterMemberConfiguration>>().Value.LowerElectionTimeout);
-            return new RaftTrafficObserver(new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3), topology.Config, sp.GetRequiredService<LedgerMetrics>());
+            return new RaftTrafficObserver(new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3, RaftHttpHandlerFactory.ParseVia(options.TestRaftVia)), topology.Config, sp.GetRequiredService<LedgerMetrics>());
         });
 
         builder.Services.AddSingleton(sp =>

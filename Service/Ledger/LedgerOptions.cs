@@ -91,6 +91,13 @@ public sealed class LedgerOptions
     /// <summary>Test hook: a pause before a follower answers its first snapshot install (milliseconds), to lose the answer to the leader's timeout; 0 in production.</summary>
     public int TestSnapshotAnswerDelayMs { get; set; }
 
+    /// <summary>
+    /// Test hook: Raft connections to the endpoint on the left are made to the one on the right
+    /// (<c>127.0.0.1:7082=127.0.0.1:9001,...</c>), so a delaying proxy can sit on each link while the
+    /// members keep their identities (.NEXT names a member by its Raft URL); null in production.
+    /// </summary>
+    public string? TestRaftVia { get; set; }
+
     /// <summary>Test hook: the leader commits by .NEXT 6.12's own rule (the bug the commit-rule test must catch); false in production.</summary>
     public bool TestDotNextCommitRule { get; set; }
 }
