@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
+using GeoLedger.Storage;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -45,7 +46,7 @@ public sealed class LeaderPreference : BackgroundService
     private static readonly TimeSpan CatchUpPoll = TimeSpan.FromMilliseconds(10);
 
     private readonly ClusterView view;
-    private readonly GeoLedger.Storage.LedgerLog log;
+    private readonly LedgerLog log;
     private readonly LeaderPreferenceHold hold;
     private readonly ILogger<LeaderPreference> logger;
     private readonly HttpClient http;
@@ -56,7 +57,7 @@ public sealed class LeaderPreference : BackgroundService
     private LeaderTransfer? last;
 
     /// <summary>The preference of <paramref name="view"/>'s members, carried out through <paramref name="hold"/>.</summary>
-    public LeaderPreference(ClusterView view, GeoLedger.Storage.LedgerLog log, LeaderPreferenceHold hold, IHttpMessageHandlerFactory handlers, IOptions<HttpClusterMemberConfiguration> raft, ILogger<LeaderPreference> logger)
+    public LeaderPreference(ClusterView view, LedgerLog log, LeaderPreferenceHold hold, IHttpMessageHandlerFactory handlers, IOptions<HttpClusterMemberConfiguration> raft, ILogger<LeaderPreference> logger)
     {
         this.view = view;
         this.log = log;
@@ -100,9 +101,9 @@ public sealed class LeaderPreference : BackgroundService
     public bool TransferInFlight => Volatile.Read(ref inFlight) != 0;
 
     /// <summary>
-    /// No transfer starts until the returned handle is disposed (and none is in flight when this returns false for
-    /// <see cref="TransferInFlight"/>): wrap a membership change in it. Transfers also wait by themselves while .NEXT's
-    /// member list differs from the node config's.
+    /// No transfer starts until the returned handle is disposed: wrap a membership change in it, and begin the change
+    /// once <see cref="TransferInFlight"/> is false (a transfer already running ends within its windows). Transfers also
+    /// wait by themselves while .NEXT's member list differs from the node config's.
     /// </summary>
     public IDisposable PauseTransfers()
     {

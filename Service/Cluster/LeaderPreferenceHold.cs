@@ -57,9 +57,6 @@ public sealed class LeaderPreferenceHold
     /// <summary>The member the current hold makes way for, or null when none is held.</summary>
     public string? Target { get; private set; }
 
-    /// <summary>True while this node holds its election.</summary>
-    public bool Holding => Target is not null;
-
     /// <summary>
     /// Holds this node's election for at most <paramref name="window"/>, in favour of <paramref name="target"/>: standby
     /// mode now, normal mode again once the target leads or the window ends. A hold while one runs extends it.
