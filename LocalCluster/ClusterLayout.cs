@@ -56,6 +56,10 @@ public sealed class ClusterLayout
     public static ClusterLayout FromMembers(string root, IReadOnlyList<ClusterMember> members) =>
         new(Path.GetFullPath(root), members.Select(m => new NodeSpec(m, Path.Combine(root, m.Id))).ToList());
 
+    /// <summary>The same layout with each member's leader <c>priority</c> (by id; members not named keep theirs).</summary>
+    public ClusterLayout WithPriorities(IReadOnlyDictionary<string, int> priorities) =>
+        new(Root, Nodes.Select(n => priorities.TryGetValue(n.Id, out var p) ? n with { Member = n.Member with { Priority = p } } : n).ToList());
+
     /// <summary>Writes each node's config file (the same schema and loader a VM uses).</summary>
     public void WriteNodeConfigs()
     {

@@ -149,6 +149,9 @@ public static class LedgerNode
         builder.Services.AddSingleton<ReadIndex>();
         builder.Services.AddSingleton<ReadGate>();
         builder.Services.AddSingleton<BlockingReads>();
+        builder.Services.AddSingleton<LeaderPreferenceHold>();
+        builder.Services.AddSingleton<LeaderPreference>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LeaderPreference>());
         builder.Services.AddProblemDetails();
 
         // https from a reloaded PEM file (ACME) when Ledger:TlsCertificateFile is set.
@@ -228,6 +231,7 @@ public static class LedgerNode
         {
             raft.UseMiddleware<ClusterSecretMiddleware>();
             raft.Map(ReadIndex.Path, readIndex => readIndex.Run(ReadIndex.ServeAsync));
+            raft.Map(LeaderPreferenceHold.Path, hold => hold.Run(LeaderPreferenceHold.ServeAsync));
             raft.UseMiddleware<LeaderSuspicionMiddleware>();
             raft.UseConsensusProtocolHandler();
             raft.Run(context =>

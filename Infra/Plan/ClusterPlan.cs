@@ -63,6 +63,7 @@ public sealed partial record ClusterPlan
     public static ClusterPlan Build(StackConfig config)
     {
         var regions = CheckRegions(config.Regions);
+        var priorities = LeaderPriorities(config.LeaderRegions, regions);
         var counts = CheckNodeCounts(config, regions);
         var prefix = config.NamePrefix;
         if (string.IsNullOrWhiteSpace(prefix))
@@ -118,6 +119,7 @@ public sealed partial record ClusterPlan
                     Id = id,
                     Region = region,
                     Index = i,
+                    Priority = priorities.GetValueOrDefault(region),
                     PrivateIp = ip,
                     DnsLabel = label,
                     Fqdn = fqdn,
@@ -522,6 +524,26 @@ public sealed partial record ClusterPlan
         var overlap = vnets.FirstOrDefault(v => v.Overlaps(cidr));
         if (overlap != default)
             throw new PlanException(setting, $"'{text}' overlaps the cluster's private range {overlap}: name public addresses");
+    }
+
+    /// <summary>
+    /// Region → node priority from <c>leaderRegions</c>: the first of n regions gets n, the last 1, regions not named 0
+    /// (a leader hands leadership to a caught-up member of higher priority).
+    /// </summary>
+    /// <exception cref="PlanException">A region named is not a stack region, or is named twice.</exception>
+    public static IReadOnlyDictionary<string, int> LeaderPriorities(IReadOnlyList<string> leaderRegions, IReadOnlyList<string> regions)
+    {
+        var priorities = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < leaderRegions.Count; i++)
+        {
+            var region = leaderRegions[i]?.Trim() ?? "";
+            if (!regions.Contains(region, StringComparer.Ordinal))
+                throw new PlanException("leaderRegions", $"'{region}' is not one of the stack's regions ({string.Join(", ", regions)}): list regions of the cluster, most preferred first");
+            if (!priorities.TryAdd(region, leaderRegions.Count - i))
+                throw new PlanException("leaderRegions", $"'{region}' is listed twice: list each region once, most preferred first");
+        }
+
+        return priorities;
     }
 
     private static HashSet<string> CheckUpgradeNodes(IReadOnlyList<string> upgradeNodes, List<NodePlan> members)

@@ -5,7 +5,7 @@ namespace GeoLedger.Infra.Plan;
 
 /// <summary>
 /// Renders <c>/etc/geoledger/node.json</c> in the service's schema
-/// (<c>{"self", "members": [{"id", "region", "raft", "public"}]}</c>) and canonical form:
+/// (<c>{"self", "members": [{"id", "region", "raft", "public", "priority"}]}</c>, priority only when not 0) and canonical form:
 /// indented by two spaces, LF line ends, a trailing newline, URLs as <see cref="Uri.AbsoluteUri"/>.
 /// The same bytes the service's own <c>NodeConfigLoader.Render</c> writes (the tests hold them to it).
 /// </summary>
@@ -33,6 +33,8 @@ public static class NodeConfigJson
                 writer.WriteString("region", m.Region);
                 writer.WriteString("raft", m.RaftUrl.AbsoluteUri);
                 writer.WriteString("public", m.PublicUrl.AbsoluteUri);
+                if (m.Priority != 0)
+                    writer.WriteNumber("priority", m.Priority);
                 writer.WriteEndObject();
             }
 

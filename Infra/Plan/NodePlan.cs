@@ -51,6 +51,9 @@ public sealed record NodePlan
     /// <summary>True when this node takes the current image in this update (new, or named in <c>upgradeNodes</c>).</summary>
     public required bool TakesCurrentImage { get; init; }
 
+    /// <summary>Leader preference in every node config (<c>priority</c>): from the region's place in <c>leaderRegions</c>; 0 outside it.</summary>
+    public int Priority { get; init; }
+
     /// <summary><c>/etc/geoledger/node.json</c>.</summary>
     public required string NodeConfigJson { get; init; }
 

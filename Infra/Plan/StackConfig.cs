@@ -20,6 +20,12 @@ public sealed record StackConfig
     /// <summary><c>regions</c>: Azure regions, one VNet and at least one node each (3 or more); order does not matter.</summary>
     public IReadOnlyList<string> Regions { get; init; } = DefaultRegions;
 
+    /// <summary>
+    /// <c>leaderRegions</c>: regions where the leader should be, most preferred first (a subset of <see cref="Regions"/>;
+    /// empty: no preference). Each node's <c>priority</c> follows its region's place; the others get 0.
+    /// </summary>
+    public IReadOnlyList<string> LeaderRegions { get; init; } = [];
+
     /// <summary><c>imageLocation</c> (required): the region of the image pipeline (storage, gallery, build).</summary>
     public string? ImageLocation { get; init; }
 

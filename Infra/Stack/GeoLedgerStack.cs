@@ -148,6 +148,7 @@ internal static class GeoLedgerStack
         return new StackConfig
         {
             Regions = config.GetObject<string[]>("regions") ?? StackConfig.DefaultRegions,
+            LeaderRegions = config.GetObject<string[]>("leaderRegions") ?? [],
             ImageLocation = config.Get("imageLocation"),
             VnetCidrs = config.GetObject<Dictionary<string, string>>("vnetCidrs") ?? [],
             NodesPerRegion = perRegion,

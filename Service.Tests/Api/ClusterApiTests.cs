@@ -16,6 +16,7 @@ public sealed class ClusterApiTests(NodeFixture node) : IClassFixture<NodeFixtur
         Assert.True(Uri.TryCreate(member.GetProperty("public").GetString(), UriKind.Absolute, out var @public) && @public.Scheme == "http");
         Assert.Equal("http://127.0.0.1:3262/", member.GetProperty("raft").GetString());
         Assert.NotEqual(3262, @public.Port);
+        Assert.Equal(0, member.GetProperty("priority").GetInt32()); // absent from the node config
     }
 
     [Fact]
@@ -31,7 +32,9 @@ public sealed class ClusterApiTests(NodeFixture node) : IClassFixture<NodeFixtur
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         NodeHeaders(response);
         var body = await BodyAsync(response);
-        Assert.Equal(["node", "leader", "term", "commitIndex", "appliedIndex", "durableIndex", "members"], body.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["node", "leader", "term", "commitIndex", "appliedIndex", "durableIndex", "members", "preferredLeader", "lastTransfer"], body.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("preferredLeader").ValueKind); // no member has a priority
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("lastTransfer").ValueKind);
         AssertMember(body.GetProperty("node"), "node-0");
         AssertMember(body.GetProperty("leader"), "node-0");
         Assert.Equal(body.GetProperty("node").GetRawText(), body.GetProperty("leader").GetRawText());

@@ -29,9 +29,10 @@ internal static class ArticleApi
     {
         if (NotCanonical(context, id) is { } notFound)
             return notFound;
-        if (!RequestReader.TryReadConsistency(context, out var consistency, out var error))
+        if (!RequestReader.TryReadConsistency(context, out var consistency, out var error)
+            || !RevisionReads.TryRead(context, out var minRevision, out error))
             return error!;
-        if (await gate.EnterAsync(context, consistency) is { } unavailable)
+        if (await gate.EnterAsync(context, consistency, minRevision) is { } unavailable)
             return unavailable;
         return Answer(view, id, store.Get(Key(id))?.Value);
     }

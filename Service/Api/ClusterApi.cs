@@ -15,7 +15,7 @@ internal static class ClusterApi
     }
 
     /// <summary>The node's view of the cluster.</summary>
-    public static IResult GetCluster(ClusterView view) => new JsonResult(w =>
+    public static IResult GetCluster(ClusterView view, LeaderPreference preference) => new JsonResult(w =>
     {
         w.WriteStartObject();
         w.WritePropertyName("node");
@@ -35,6 +35,7 @@ internal static class ClusterApi
         foreach (var (member, status) in view.Members())
             WriteMember(w, member, status, leading ? view.MatchIndexOf(member) : null);
         w.WriteEndArray();
+        LeaderPreferenceJson.Write(w, view.Config, preference);
         w.WriteEndObject();
     });
 
@@ -45,6 +46,7 @@ internal static class ClusterApi
         w.WriteString("region", member.Region);
         w.WriteString("public", member.Public.AbsoluteUri);
         w.WriteString("raft", member.Raft.AbsoluteUri);
+        w.WriteNumber("priority", member.Priority);
         if (status is not null)
         {
             w.WriteString("status", status);

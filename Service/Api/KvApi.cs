@@ -28,9 +28,10 @@ internal static class KvApi
     {
         if (!RequestReader.TryReadKey(context, KeyPrefix, key, out var k, out var error)
             || !RequestReader.TryReadConsistency(context, out var consistency, out error)
+            || !RevisionReads.TryRead(context, out var minRevision, out error)
             || !BlockingReads.TryRead(context, options.MaxWaitSeconds, out var wait, out error))
             return error!;
-        if (await gate.EnterAsync(context, consistency) is { } unavailable)
+        if (await gate.EnterAsync(context, consistency, minRevision) is { } unavailable)
             return unavailable;
         // After the gate: what this node applied since is newer than the read index, so the answer stays linearizable.
         if (wait is { } w)
@@ -74,7 +75,8 @@ internal static class KvApi
     /// </summary>
     public static async Task<IResult> ListAsync(HttpContext context, LedgerStore store, ReadGate gate, NodeLimits limits, AdmissionControl admission)
     {
-        if (!RequestReader.TryReadConsistency(context, out var consistency, out var error))
+        if (!RequestReader.TryReadConsistency(context, out var consistency, out var error)
+            || !RevisionReads.TryRead(context, out var minRevision, out error))
             return error!;
         var query = context.Request.Query;
         foreach (var name in new[] { "prefix", "limit", "after" })
@@ -93,7 +95,7 @@ internal static class KvApi
         if (query["limit"].FirstOrDefault() is { } limitText && (!int.TryParse(limitText, out limit) || limit < 1 || limit > MaxListLimit))
             return Problems.BadRequest($"limit must be a whole number from 1 to {MaxListLimit}", $"'{limitText}' is not.");
 
-        if (await gate.EnterAsync(context, consistency) is { } unavailable)
+        if (await gate.EnterAsync(context, consistency, minRevision) is { } unavailable)
             return unavailable;
         var (items, next) = store.List(prefix, after, limit);
         var (count, bytes) = FitPage(items, limits.MaxListPageBytes);
@@ -123,10 +125,15 @@ internal static class KvApi
         return (count, bytes);
     }
 
-    /// <summary>Runs a write and maps its outcome onto HTTP: 2xx, 404, 412, 307, 503, 504 or 507.</summary>
+    /// <summary>
+    /// Runs a write and maps its outcome onto HTTP: 2xx, 404, 412, 307, 503, 504 or 507. An applied write (2xx, 404 or
+    /// 412) carries <see cref="RevisionReads.Header"/>: its entry's index, the store's revision once it was applied.
+    /// </summary>
     public static async Task<IResult> WriteAsync(HttpContext context, LedgerWriter writer, LedgerCommand command, Func<ApplyResult, IResult> success)
     {
         var outcome = await writer.WriteObservedAsync(command, context);
+        if (outcome is WriteOutcome.Applied stamped)
+            RevisionReads.Stamp(context, stamped.Result.Index);
         return outcome switch
         {
             WriteOutcome.NotLeader notLeader => Problems.RedirectToLeader(context, notLeader.Leader),

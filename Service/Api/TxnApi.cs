@@ -31,6 +31,8 @@ internal static class TxnApi
             if (error is not null)
                 return error;
             var outcome = await writer.WriteObservedAsync(command!, context);
+            if (outcome is WriteOutcome.Applied stamped)
+                RevisionReads.Stamp(context, stamped.Result.Index);
             return outcome switch
             {
                 WriteOutcome.NotLeader notLeader => Problems.RedirectToLeader(context, notLeader.Leader),

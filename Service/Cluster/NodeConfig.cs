@@ -8,6 +8,9 @@ public sealed record NodeConfig(string Self, IReadOnlyList<ClusterMember> Member
     /// <summary>The member this node is.</summary>
     public ClusterMember SelfMember => Members.First(m => m.Id == Self);
 
+    /// <summary>The member leadership goes to when it can: the highest priority, the first listed of equals; null when no member has a priority.</summary>
+    public ClusterMember? Preferred => Members.Any(m => m.Priority > 0) ? Members.MaxBy(m => m.Priority) : null;
+
     /// <summary>Finds a member by its Raft endpoint (scheme, host and port compared).</summary>
     public ClusterMember? FindByRaft(Uri raft) =>
         Members.FirstOrDefault(m => NodeConfigLoader.SameEndpoint(m.Raft, raft));

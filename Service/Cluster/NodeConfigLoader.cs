@@ -56,7 +56,7 @@ public static partial class NodeConfigLoader
 
             var self = RequiredString(root, "self", "the top level");
             if (!root.TryGetProperty("members", out var membersElement) || membersElement.ValueKind != JsonValueKind.Array)
-                throw new NodeConfigException("'members' must be an array of {id, region, raft, public}");
+                throw new NodeConfigException("'members' must be an array of {id, region, raft, public, priority (optional)}");
 
             var members = new List<ClusterMember>();
             var index = 0;
@@ -69,7 +69,8 @@ public static partial class NodeConfigLoader
                     RequiredString(element, "id", where),
                     RequiredString(element, "region", where),
                     RequiredUrl(element, "raft", where),
-                    RequiredUrl(element, "public", where)));
+                    RequiredUrl(element, "public", where),
+                    OptionalPriority(element, where)));
             }
 
             return Validate(new NodeConfig(self, members));
@@ -93,6 +94,8 @@ public static partial class NodeConfigLoader
             CheckUrl(m.Public, $"member '{m.Id}' 'public'");
             if (m.Raft.AbsolutePath != "/")
                 throw new NodeConfigException($"member '{m.Id}' 'raft' must have the path '/', not '{m.Raft.AbsolutePath}'");
+            if (m.Priority is < 0 or > ClusterMember.MaxPriority)
+                throw new NodeConfigException($"member '{m.Id}' has 'priority' {m.Priority}: use a whole number from 0 to {ClusterMember.MaxPriority} (higher is preferred as leader)");
         }
 
         Unique(config.Members, m => m.Id, StringComparer.Ordinal, "id");
@@ -152,6 +155,8 @@ public static partial class NodeConfigLoader
                 writer.WriteString("region", m.Region);
                 writer.WriteString("raft", m.Raft.AbsoluteUri);
                 writer.WriteString("public", m.Public.AbsoluteUri);
+                if (m.Priority != 0)
+                    writer.WriteNumber("priority", m.Priority);
                 writer.WriteEndObject();
             }
 
@@ -183,6 +188,15 @@ public static partial class NodeConfigLoader
         if (!obj.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
             throw new NodeConfigException($"{where} needs a non-empty string '{name}'");
         return value.GetString()!;
+    }
+
+    private static int OptionalPriority(JsonElement obj, string where)
+    {
+        if (!obj.TryGetProperty("priority", out var value) || value.ValueKind == JsonValueKind.Null)
+            return 0;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var priority) || priority is < 0 or > ClusterMember.MaxPriority)
+            throw new NodeConfigException($"{where} 'priority' must be a whole number from 0 to {ClusterMember.MaxPriority} (higher is preferred as leader), not {value.GetRawText()}");
+        return priority;
     }
 
     private static Uri RequiredUrl(JsonElement obj, string name, string where)

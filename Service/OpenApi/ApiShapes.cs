@@ -27,7 +27,8 @@ public sealed record ValueBody(JsonElement Value);
 /// <param name="Region">Its region.</param>
 /// <param name="Public">The URL clients use.</param>
 /// <param name="Raft">Its Raft endpoint (private network).</param>
-public sealed record Member(string Id, string Region, string Public, string Raft);
+/// <param name="Priority">Its leader preference from the node config (higher is preferred; 0 when absent).</param>
+public sealed record Member(string Id, string Region, string Public, string Raft, int Priority);
 
 /// <summary>A member with its status as the answering node sees it.</summary>
 /// <param name="Id">The member id.</param>
@@ -39,7 +40,17 @@ public sealed record Member(string Id, string Region, string Public, string Raft
 /// From the leader only (null elsewhere): the index up to which the member's log matches the leader's and
 /// is on its disk (the leader's own flushed index for itself).
 /// </param>
-public sealed record MemberStatus(string Id, string Region, string Public, string Raft, string Status, long? MatchIndex);
+/// <param name="Priority">Its leader preference from the node config (higher is preferred; 0 when absent).</param>
+public sealed record MemberStatus(string Id, string Region, string Public, string Raft, string Status, long? MatchIndex, int Priority);
+
+/// <summary>A leadership transfer to a preferred member that the answering node started or took part in.</summary>
+/// <param name="From">The leader that handed over.</param>
+/// <param name="To">The member it handed over to.</param>
+/// <param name="StartedAt">When it began.</param>
+/// <param name="Outcome"><c>in progress</c>, <c>succeeded</c> or <c>failed</c>.</param>
+/// <param name="TookMs">Milliseconds until the target led or the transfer gave up; null while in progress.</param>
+/// <param name="Reason">Why it failed; null otherwise.</param>
+public sealed record LeaderTransferState(string From, string To, DateTimeOffset StartedAt, string Outcome, long? TookMs, string? Reason);
 
 /// <summary>The answering node's view of the cluster.</summary>
 /// <param name="Node">The answering node.</param>
@@ -49,7 +60,9 @@ public sealed record MemberStatus(string Id, string Region, string Public, strin
 /// <param name="AppliedIndex">The last log index this node applied.</param>
 /// <param name="DurableIndex">Every entry up to this index is on this node's disk.</param>
 /// <param name="Members">Every member with its status.</param>
-public sealed record ClusterState(Member Node, Member? Leader, long Term, long CommitIndex, long AppliedIndex, long DurableIndex, IReadOnlyList<MemberStatus> Members);
+/// <param name="PreferredLeader">The member of highest priority (the first listed among equals), or null when no member has one.</param>
+/// <param name="LastTransfer">The last leadership transfer this node started or took part in, or null.</param>
+public sealed record ClusterState(Member Node, Member? Leader, long Term, long CommitIndex, long AppliedIndex, long DurableIndex, IReadOnlyList<MemberStatus> Members, string? PreferredLeader, LeaderTransferState? LastTransfer);
 
 /// <summary><c>/healthz</c>: the process answers.</summary>
 /// <param name="Status">Always <c>alive</c>.</param>

@@ -15,7 +15,7 @@ internal static class EndpointDocs
         .Produces<Entry>().Produces(StatusCodes.Status304NotModified)
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
         .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-        .Parameters(OpenApiParts.Consistency, OpenApiParts.WaitRevision, OpenApiParts.WaitTimeout, OpenApiParts.IfNoneMatchRead)
+        .Parameters(OpenApiParts.Consistency, OpenApiParts.MinRevision, OpenApiParts.WaitRevision, OpenApiParts.WaitTimeout, OpenApiParts.IfNoneMatchRead)
         .ResponseHeader("200", "ETag", OpenApiParts.ETag).ResponseHeader("304", "ETag", OpenApiParts.ETag);
 
     public static RouteHandlerBuilder DescribePutKey(this RouteHandlerBuilder endpoint) => endpoint
@@ -26,27 +26,28 @@ internal static class EndpointDocs
         .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).DiskFull().Unavailable()
         .Parameters(OpenApiParts.IfMatch, OpenApiParts.IfNoneMatchWrite)
-        .ResponseHeader("200", "ETag", OpenApiParts.ETag);
+        .ResponseHeader("200", "ETag", OpenApiParts.ETag).Revision("200", "412");
 
     public static RouteHandlerBuilder DescribeDeleteKey(this RouteHandlerBuilder endpoint) => endpoint
         .WithName("deleteKey").WithTags(Kv).WithSummary("Delete a key")
         .Produces(StatusCodes.Status204NoContent).Redirects()
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed).DiskFull().Unavailable()
-        .Parameters(OpenApiParts.IfMatch);
+        .Parameters(OpenApiParts.IfMatch).Revision("204", "404", "412");
 
     public static RouteHandlerBuilder DescribeListKeys(this RouteHandlerBuilder endpoint) => endpoint
         .WithName("listKeys").WithTags(Kv).WithSummary("List keys by prefix, a page at a time")
         .Produces<EntryPage>()
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-        .Parameters(OpenApiParts.Prefix, OpenApiParts.Limit, OpenApiParts.After, OpenApiParts.Consistency);
+        .Parameters(OpenApiParts.Prefix, OpenApiParts.Limit, OpenApiParts.After, OpenApiParts.Consistency, OpenApiParts.MinRevision);
 
     public static RouteHandlerBuilder DescribeTxn(this RouteHandlerBuilder endpoint) => endpoint
         .WithName("transaction").WithTags(Kv).WithSummary("Compare keys, then put, delete and get atomically: one log entry, one revision")
         .Body<TxnRequest>()
         .Produces<TxnAnswer>().Redirects()
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).DiskFull().Unavailable();
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).DiskFull().Unavailable()
+        .Revision("200");
 
     public static RouteHandlerBuilder DescribeBackup(this RouteHandlerBuilder endpoint) => endpoint
         .WithName("backup").WithTags("backup").WithSummary("The whole store at one revision, as a checksummed snapshot file for restore")
@@ -71,14 +72,23 @@ internal static class EndpointDocs
         .WithName("getArticleState").WithTags("article").WithSummary("The original article's read of key {id}")
         .Produces<ArticleState>()
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-        .Parameters(OpenApiParts.Consistency);
+        .Parameters(OpenApiParts.Consistency, OpenApiParts.MinRevision);
 
     public static RouteHandlerBuilder DescribeArticlePut(this RouteHandlerBuilder endpoint) => endpoint
         .WithName("putArticleState").WithTags("article").WithSummary("The original article's write of key {id}")
         .Body<ArticleBody>()
         .Produces<ArticleState>().Redirects()
         .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).DiskFull().Unavailable();
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).DiskFull().Unavailable()
+        .Revision("200");
+
+    /// <summary>X-GeoLedger-Revision on the answers of an applied write (<paramref name="statuses"/>).</summary>
+    private static RouteHandlerBuilder Revision(this RouteHandlerBuilder endpoint, params string[] statuses)
+    {
+        foreach (var status in statuses)
+            endpoint.ResponseHeader(status, "X-GeoLedger-Revision", OpenApiParts.Revision);
+        return endpoint;
+    }
 
     /// <summary>307 to the leader (a write reaching a follower; never once its entry was appended).</summary>
     private static RouteHandlerBuilder Redirects(this RouteHandlerBuilder endpoint) => endpoint

@@ -9,6 +9,10 @@ internal static class OpenApiParts
         "`linearizable` (default: a read barrier through the leader, never stale) or `local` (this node's applied state, may lag).",
         new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["linearizable", "local"] });
 
+    public static OpenApiParameter MinRevision => Query("minRevision",
+        "Read your writes on any node: wait until this node has applied this revision (the `X-GeoLedger-Revision` of a write), then read its own state with no leader round trip; 503 if it has not within Ledger:ReadTimeoutMs. Not with `consistency=linearizable` (400).",
+        new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" });
+
     public static OpenApiParameter WaitRevision => Query("waitRevision",
         "Blocking read: answer once the key's revision is above this (or the key, at or below it, is deleted: 404), or at the timeout as it then is.",
         new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" });
@@ -41,6 +45,8 @@ internal static class OpenApiParts
     public static OpenApiHeader ETag => ResponseHeader("The key's revision in quotes, for If-Match and If-None-Match.");
 
     public static OpenApiHeader Location => ResponseHeader("The same request at the leader's public URL (resend the body; `curl --location-trusted` resends the token).");
+
+    public static OpenApiHeader Revision => ResponseHeader("The store's revision once this write was applied: pass it as `minRevision` to read the write on any node.");
 
     public static OpenApiHeader BackupRevision => ResponseHeader("The revision the backup holds the store at; a restored cluster continues after it.");
 
