@@ -31,7 +31,8 @@ public static class WatchChecker
         return new WatchCheckResult(
             record.Watchers.Count,
             record.Watchers.Sum(w => w.Deliveries.Count),
-            record.Watchers.Sum(w => Math.Max(0, w.Connections.Count - 1)),
+            record.Watchers.Sum(w => Math.Max(0, w.Connections.Count(c => c.Status == 200) - 1)),
+            record.Watchers.Sum(w => w.Connections.Count),
             record.Watchers.Sum(w => w.Connections.Count(c => c.OldestRevision is not null || c.Status == 410)),
             problems);
     }
