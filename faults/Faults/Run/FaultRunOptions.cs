@@ -17,7 +17,10 @@ public sealed record FaultRunOptions
     /// <summary>Where the history and node logs of a failing run are kept.</summary>
     public string OutputDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "geoledger-faults");
 
-    /// <summary>Reads sent with consistency=local to a cut-off node but recorded as linearizable: the checker must fail.</summary>
+    /// <summary>
+    /// Reads sent with consistency=local to a cut-off node but recorded as linearizable, and watchers that lose the first
+    /// change after each resume: the linearizability checker and the watch check must both fail.
+    /// </summary>
     public bool Sabotage { get; init; }
 
     /// <summary>Run without network namespaces (no partitions) even as root.</summary>

@@ -21,12 +21,19 @@ public sealed class WatchRun : IAsyncDisposable
     private readonly CancellationTokenSource stop = new();
 
     /// <summary>Starts <paramref name="count"/> watchers of <paramref name="prefix"/>, each on a node of its own choosing.</summary>
-    public WatchRun(IReadOnlyList<(string Id, Uri Url)> nodes, string prefix, int count, Random random)
+    /// <param name="nodes">Every node, by id.</param>
+    /// <param name="prefix">The key prefix to watch.</param>
+    /// <param name="count">How many watchers.</param>
+    /// <param name="random">Picks each watcher's nodes.</param>
+    /// <param name="sabotage">Watchers move to another node every 5 s and lose the first change of each resumed stream: the check must fail.</param>
+    public WatchRun(IReadOnlyList<(string Id, Uri Url)> nodes, string prefix, int count, Random random, bool sabotage = false)
     {
         this.nodes = nodes;
         this.prefix = prefix;
-        watchers = Enumerable.Range(1, count).Select(i => new Watcher(i, nodes, prefix, new Random(random.Next()))).ToList();
+        watchers = Enumerable.Range(1, count).Select(i => new Watcher(i, nodes, prefix, new Random(random.Next()), sabotage)).ToList();
         running = watchers.Select(w => Task.Run(() => w.RunAsync(stop.Token))).ToList();
+        if (sabotage)
+            running.Add(Task.Run(() => MoveOnEveryAsync(TimeSpan.FromSeconds(5), stop.Token)));
     }
 
     /// <summary>
@@ -65,6 +72,23 @@ public sealed class WatchRun : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         stop.Dispose();
+    }
+
+    private async Task MoveOnEveryAsync(TimeSpan interval, CancellationToken token)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, token).ConfigureAwait(false); // the sabotage's pace: resumes to lose changes on
+                foreach (var watcher in watchers)
+                    watcher.MoveOn();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped
+        }
     }
 
     private async Task StopAsync()

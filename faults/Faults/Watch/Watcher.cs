@@ -10,9 +10,10 @@ namespace GeoLedger.Faults.Watch;
 /// the stream breaks (the node died, stalled, sent <c>gone</c>, answered 410 or 503), resumes on another node with
 /// <c>Last-Event-ID</c>, as an <c>EventSource</c> would. It records every change and every connection; it never skips
 /// ahead, so a node that no longer has the changes it needs (410) is left for another, and when every node answers
-/// 410 in a row it gives up and says so.
+/// 410 in a row it gives up and says so. A sabotaging watcher drops the first change of every resumed stream, as a
+/// store that skipped the event after <c>Last-Event-ID</c> would: the watch check must catch it.
 /// </summary>
-public sealed class Watcher(int id, IReadOnlyList<(string Id, Uri Url)> nodes, string prefix, Random random)
+public sealed class Watcher(int id, IReadOnlyList<(string Id, Uri Url)> nodes, string prefix, Random random, bool sabotage = false)
 {
     /// <summary>No event (progress events come every second in a run) for this long: the node is stuck; move on.</summary>
     public static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(5);
@@ -155,6 +156,7 @@ public sealed class Watcher(int id, IReadOnlyList<(string Id, Uri Url)> nodes, s
             await using var body = await response.Content.ReadAsStreamAsync(connection.Token).ConfigureAwait(false);
             using var reader = new StreamReader(body);
             string? eventId = null, eventName = null, data = null;
+            var dropped = false;
             while (true)
             {
                 connection.CancelAfter(StallTimeout); // re-armed on every line: a silent node is a stuck one
@@ -188,7 +190,10 @@ public sealed class Watcher(int id, IReadOnlyList<(string Id, Uri Url)> nodes, s
                     return StreamResult.Gone;
                 }
 
-                Dispatch(number, nodeId, eventName, eventId, data);
+                if (sabotage && number > 1 && eventName == "change" && !dropped)
+                    dropped = true; // the sabotage: this change is lost
+                else
+                    Dispatch(number, nodeId, eventName, eventId, data);
                 eventId = eventName = data = null;
             }
         }
