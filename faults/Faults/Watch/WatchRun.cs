@@ -5,8 +5,8 @@ using GeoLedger.Faults.History;
 namespace GeoLedger.Faults.Watch;
 
 /// <summary>
-/// The watchers of a fault run: started from revision 1 before the workload, kept streaming through every fault, and
-/// stopped once each has reached a fence write made after the final reads; then their record is saved and checked.
+/// The watchers of a fault run: started from revision 1 before the workload, kept streaming through every fault (and
+/// moved to another node every 15 s, so that they resume everywhere), and stopped once each has reached a fence write made after the final reads; then their record is saved and checked.
 /// </summary>
 public sealed class WatchRun : IAsyncDisposable
 {
@@ -25,15 +25,15 @@ public sealed class WatchRun : IAsyncDisposable
     /// <param name="prefix">The key prefix to watch.</param>
     /// <param name="count">How many watchers.</param>
     /// <param name="random">Picks each watcher's nodes.</param>
-    /// <param name="sabotage">Watchers move to another node every 5 s and lose the first change of each resumed stream: the check must fail.</param>
+    /// <param name="sabotage">Watchers move to another node every 5 s (not 15 s) and lose the first change of each resumed stream: the check must fail.</param>
     public WatchRun(IReadOnlyList<(string Id, Uri Url)> nodes, string prefix, int count, Random random, bool sabotage = false)
     {
         this.nodes = nodes;
         this.prefix = prefix;
         watchers = Enumerable.Range(1, count).Select(i => new Watcher(i, nodes, prefix, new Random(random.Next()), sabotage)).ToList();
         running = watchers.Select(w => Task.Run(() => w.RunAsync(stop.Token))).ToList();
-        if (sabotage)
-            running.Add(Task.Run(() => MoveOnEveryAsync(TimeSpan.FromSeconds(5), stop.Token)));
+        // Resumes on every node, restarted ones included, not only when a watcher's own node fails.
+        running.Add(Task.Run(() => MoveOnEveryAsync(TimeSpan.FromSeconds(sabotage ? 5 : 15), stop.Token)));
     }
 
     /// <summary>
