@@ -191,6 +191,18 @@ public sealed class WatchCheckerTests
     }
 
     [Fact]
+    public void Only_an_ok_write_or_cas_carries_a_revision_in_the_history()
+    {
+        var errors = HistoryValidator.Validate([
+            Op(1, "k0", OperationKind.Write, "a", 10, 20, OperationOutcome.Ok, revision: 3),
+            Op(2, "k0", OperationKind.Write, "b", 10, null, OperationOutcome.Unknown, revision: 4),
+            Op(3, "k0", OperationKind.Read, null, 10, 20, OperationOutcome.Ok, revision: 4, result: "a"),
+        ]);
+
+        Assert.Equal(["operation 2: only an ok write or cas carries a revision", "operation 3: only an ok write or cas carries a revision"], errors);
+    }
+
+    [Fact]
     public void The_watch_record_survives_its_file()
     {
         var path = Path.Combine(Path.GetTempPath(), $"watch-{Guid.NewGuid():N}.json");
