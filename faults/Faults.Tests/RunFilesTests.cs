@@ -52,6 +52,29 @@ public sealed class RunFilesTests : IDisposable
     }
 
     [Fact]
+    public void The_watch_record_goes_and_stays_with_the_history()
+    {
+        var files = Files() with { WatchPath = Path.Combine(directory, "run-1-watch.json") };
+        File.WriteAllText(files.WatchPath!, "{}");
+
+        var said = files.Finish(passed: false, keepHistory: false);
+
+        Assert.True(File.Exists(files.WatchPath));
+        Assert.Contains("check-watch", said, StringComparison.Ordinal);
+        Assert.Null(files.Finish(passed: true, keepHistory: false));
+        Assert.False(File.Exists(files.WatchPath));
+    }
+
+    [Fact]
+    public void Watchers_are_an_option_of_run()
+    {
+        Assert.Equal(3, FaultRunOptions.Parse(["--watchers", "3"], out _)!.Watchers);
+        Assert.Equal(2, FaultRunOptions.Parse([], out _)!.Watchers);
+        Assert.Null(FaultRunOptions.Parse(["--watchers", "0"], out var error));
+        Assert.Contains("--watchers", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_failing_run_keeps_both()
     {
         var files = Files();

@@ -84,5 +84,10 @@ public static class HistoryValidator
         {
             errors.Add($"{where}: only an ok read carries a result");
         }
+
+        if (op.Revision is not null && !(writes && op.Outcome == OperationOutcome.Ok))
+        {
+            errors.Add($"{where}: only an ok write or cas carries a revision");
+        }
     }
 }

@@ -35,4 +35,7 @@ public sealed record Operation
 
     /// <summary>For an ok read: the value read, or null when the key was absent.</summary>
     public string? Result { get; init; }
+
+    /// <summary>For an ok write or cas: the revision its answer carried (the watch check finds the write there); null otherwise.</summary>
+    public long? Revision { get; init; }
 }

@@ -6,6 +6,7 @@ using System.Text;
 using GeoLedger.Faults.Checker;
 using GeoLedger.Faults.History;
 using GeoLedger.Faults.Lab;
+using GeoLedger.Faults.Watch;
 using GeoLedger.Faults.Workload;
 using GeoLedger.LocalCluster;
 
@@ -20,6 +21,7 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
     private const int ClientPort = 8080;
     private const int RaftPort = 3262;
     private const string RecoveryKey = "__recovery";
+    private const string WatchPrefix = "k"; // the workload's keys are k0, k1, ...; the recovery and fence keys are not under it
 
     /// <summary>Runs and reports; returns the process exit code (0 pass, 1 failed verdict, 2 could not run).</summary>
     public async Task<int> RunAsync()
@@ -29,8 +31,9 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
         var runName = $"run-{options.Seed}";
         var nodeLogPath = Path.Combine(options.OutputDirectory, $"{runName}-nodes.log");
         var historyPath = Path.Combine(options.OutputDirectory, $"{runName}-history.json");
+        var watchPath = Path.Combine(options.OutputDirectory, $"{runName}-watch.json");
         var root = Path.Combine(Path.GetTempPath(), "geoledger-faults-data", runName + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)));
-        Say($"fault run: seed {options.Seed}, {options.Nodes} nodes, {options.Clients} clients, {options.Keys} keys, {options.Seconds} s{(options.Sabotage ? ", SABOTAGE (stale reads recorded as linearizable)" : "")}");
+        Say($"fault run: seed {options.Seed}, {options.Nodes} nodes, {options.Clients} clients, {options.Keys} keys, {options.Seconds} s{(options.Sabotage ? ", SABOTAGE (stale reads recorded as linearizable, watchers dropping a change per resume)" : "")}");
 
         NetworkLab? lab = null;
         if (options.NoNetworkNamespaces)
@@ -67,6 +70,7 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
                 ["Ledger:SnapshotInterval"] = "300",
                 ["Ledger:WriteTimeoutMs"] = "2000",
                 ["Ledger:ReadTimeoutMs"] = "2000",
+                [WatchRun.ProgressSetting.Key] = WatchRun.ProgressSetting.Value,
             };
             await using var cluster = LocalClusterNodes.Start(layout, settings, NodeLine,
                 launchPrefix: lab is null ? null : id => lab.LaunchPrefix(int.Parse(id["node-".Length..])));
@@ -82,6 +86,8 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
                 .ToList();
             var nemesis = new Nemesis.Nemesis(cluster, lab, RaftPort, new Random(random.Next()), control, Say) { Sabotaging = options.Sabotage };
 
+            // The default retention (100,000 changes, 64 MiB per node) holds a 150 s run's changes many times over; a 410 moves a watcher to another node and is counted.
+            await using var watchRun = new WatchRun(cluster.Nodes.Select(n => (n.Id, n.PublicUrl)).ToList(), WatchPrefix, options.Watchers, new Random(random.Next()), options.Sabotage);
             var watch = Stopwatch.StartNew();
             using (var running = new CancellationTokenSource(TimeSpan.FromSeconds(options.Seconds)))
             {
@@ -97,6 +103,7 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
             var history = recorder.Snapshot();
             HistoryJson.Save(historyPath, new OperationHistory { Seed = options.Seed, Operations = history });
 
+            var watchCheck = await watchRun.FinishAsync(options.Seed, watchPath, history, finalValues);
             Say($"checking {history.Count} operations (time budget {options.CheckSeconds} s)...");
             var check = LinearizabilityChecker.Check(history, TimeSpan.FromSeconds(options.CheckSeconds));
             var lost = finalValues is null ? ["final reads did not complete within 60 s"] : LostWriteCheck.FindLostWrites(history, finalValues);
@@ -114,19 +121,26 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
             Say($"lost writes:        {lost.Count}");
             foreach (var line in lost.Take(20))
                 Say($"  {line}");
+            Say($"watch:              {watchCheck.Summary}");
+            foreach (var line in watchCheck.Problems)
+                Say($"  {line}");
             Say($"unexpected 5xx:     {(serverErrors.Count == 0 ? "none" : string.Join(", ", serverErrors.Select(e => $"{e.Value}×{e.Key}")))}");
             Say($"resends stopped:    {workers.Sum(w => w.Stats.ResendsStopped)} (requests whose connection dropped unanswered; see SingleSendHttp)");
 
             if (options.Sabotage)
             {
-                passed = check.Verdict == Verdict.NotLinearizable;
-                Say(passed
-                    ? "sabotage: the checker caught the stale reads (as it must): PASS"
+                passed = check.Verdict == Verdict.NotLinearizable && !watchCheck.Passed;
+                Say(check.Verdict == Verdict.NotLinearizable
+                    ? "sabotage: the checker caught the stale reads (as it must)"
                     : $"sabotage: the checker did NOT see the stale reads (verdict {check.Verdict}): FAIL");
+                Say(!watchCheck.Passed
+                    ? "sabotage: the watch check caught the changes the watchers dropped after each resume (as it must)"
+                    : "sabotage: the watch check did NOT see the dropped changes: FAIL");
+                Say(passed ? "sabotage: PASS" : "sabotage: FAIL");
             }
             else
             {
-                passed = check.Verdict == Verdict.Linearizable && lost.Count == 0 && recovery is not null && serverErrors.Count == 0 && nemesis.Faults.Count > 0;
+                passed = check.Verdict == Verdict.Linearizable && lost.Count == 0 && recovery is not null && serverErrors.Count == 0 && nemesis.Faults.Count > 0 && watchCheck.Passed;
                 Say(passed ? "verdict: PASS" : "verdict: FAIL");
             }
 
@@ -140,7 +154,7 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
                 Directory.Delete(root, recursive: true);
             else if (Directory.Exists(root))
                 Say($"node data folders kept for inspection: {root}");
-            if (new RunFiles(historyPath, nodeLogPath).Finish(passed, options.KeepHistory) is { } kept)
+            if (new RunFiles(historyPath, nodeLogPath) { WatchPath = watchPath }.Finish(passed, options.KeepHistory) is { } kept)
                 Say(kept);
         }
     }

@@ -17,7 +17,10 @@ public sealed record FaultRunOptions
     /// <summary>Where the history and node logs of a failing run are kept.</summary>
     public string OutputDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "geoledger-faults");
 
-    /// <summary>Reads sent with consistency=local to a cut-off node but recorded as linearizable: the checker must fail.</summary>
+    /// <summary>
+    /// Reads sent with consistency=local to a cut-off node but recorded as linearizable, and watchers that lose the first
+    /// change after each resume: the linearizability checker and the watch check must both fail.
+    /// </summary>
     public bool Sabotage { get; init; }
 
     /// <summary>Run without network namespaces (no partitions) even as root.</summary>
@@ -26,13 +29,17 @@ public sealed record FaultRunOptions
     /// <summary>Keep the history of a passing run too (a failing run's is always kept), for another checker or as evidence.</summary>
     public bool KeepHistory { get; init; }
 
+    /// <summary>Watchers streaming the workload's keys through the faults (the watch check).</summary>
+    public int Watchers { get; init; } = 2;
+
     /// <summary>Time the checker may take before its verdict is unknown.</summary>
     public int CheckSeconds { get; init; } = 180;
 
     public const string Usage = """
         usage: faults run [--seconds 150] [--seed N] [--nodes 3 (3, 5 or 7)] [--clients 10] [--keys 6] [--rate 25]
-                          [--out DIR] [--check-seconds 180] [--sabotage] [--no-netns] [--keep-history]
+                          [--out DIR] [--check-seconds 180] [--watchers 2] [--sabotage] [--no-netns] [--keep-history]
                faults check <history.json> [--timeout-seconds N]
+               faults check-watch <history.json> <watch.json>
         """;
 
     private static int OddNodes(int nodes) => nodes % 2 == 1 ? nodes : throw new FormatException($"--nodes must be odd (3, 5 or 7), not {nodes}: an even cluster tolerates no more failures than the odd one below it");
@@ -64,6 +71,7 @@ public sealed record FaultRunOptions
                     "--rate" => options with { OpsPerClientPerSecond = Int(1, 1000) },
                     "--out" => options with { OutputDirectory = Next() },
                     "--check-seconds" => options with { CheckSeconds = Int(1, 24 * 3600) },
+                    "--watchers" => options with { Watchers = Int(1, 16) },
                     "--sabotage" => options with { Sabotage = true },
                     "--no-netns" => options with { NoNetworkNamespaces = true },
                     "--keep-history" => options with { KeepHistory = true },

@@ -8,15 +8,22 @@ namespace GeoLedger.Faults.Run;
 /// <param name="NodeLogPath">Every node's output.</param>
 public sealed record RunFiles(string HistoryPath, string NodeLogPath)
 {
+    /// <summary>The watchers' deliveries (<c>faults check-watch</c> reads it beside the history); kept and deleted with the history.</summary>
+    public string? WatchPath { get; init; }
+
     /// <summary>Deletes what is not kept; returns the line that says where the kept files are, or null when none is.</summary>
     public string? Finish(bool passed, bool keepHistory)
     {
         if (!passed)
-            return $"kept for replay: {HistoryPath} (faults check {HistoryPath}) and the node logs {NodeLogPath}";
+            return $"kept for replay: {HistoryPath} (faults check {HistoryPath}){WatchKept} and the node logs {NodeLogPath}";
         File.Delete(NodeLogPath);
         if (keepHistory)
-            return $"history kept: {HistoryPath} (faults check {HistoryPath})";
+            return $"history kept: {HistoryPath} (faults check {HistoryPath}){WatchKept}";
         File.Delete(HistoryPath);
+        if (WatchPath is not null)
+            File.Delete(WatchPath);
         return null;
     }
+
+    private string WatchKept => WatchPath is not null && File.Exists(WatchPath) ? $", the watch record {WatchPath} (faults check-watch {HistoryPath} {WatchPath})" : "";
 }

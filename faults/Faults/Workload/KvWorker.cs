@@ -103,6 +103,7 @@ public sealed class KvWorker(int client, IReadOnlyList<Uri> nodes, IReadOnlyList
         {
             Id = id, Client = client, Key = key, Kind = OperationKind.Write, Value = value, InvokeNs = invoke,
             CompleteNs = outcome == OperationOutcome.Unknown ? null : HistoryRecorder.NowNs(), Outcome = outcome,
+            Revision = outcome == OperationOutcome.Ok ? reply.Revision : null,
         });
     }
 
@@ -130,6 +131,7 @@ public sealed class KvWorker(int client, IReadOnlyList<Uri> nodes, IReadOnlyList
             Id = id, Client = client, Key = key, Kind = OperationKind.Cas, Value = value,
             Expected = seen?.Value, ExpectedAbsent = seen is null, InvokeNs = invoke,
             CompleteNs = outcome == OperationOutcome.Unknown ? null : HistoryRecorder.NowNs(), Outcome = outcome,
+            Revision = outcome == OperationOutcome.Ok ? reply.Revision : null,
         });
     }
 
