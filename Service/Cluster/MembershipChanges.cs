@@ -121,8 +121,9 @@ public sealed class MembershipChanges(
             LogMessages.MembershipChangeEnded(logger, id, outcome.GetType().Name);
             return outcome;
         }
-        catch (RaftCluster<RaftClusterMember>.ConcurrentMembershipModificationException)
+        catch (Exception e) when (e.GetType().Name == "ConcurrentMembershipModificationException")
         {
+            // .NEXT's own guard (a nested type of its internal HTTP cluster's base, so matched by name)
             return new MembershipOutcome.Conflict("Another membership change is in flight: retry when it has finished", "Members are added and removed one at a time.");
         }
         catch (Exception e) when (e is NotLeaderException or OperationCanceledException or QuorumUnreachableException or InvalidOperationException or TimeoutException or IOException)
