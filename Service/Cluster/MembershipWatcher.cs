@@ -76,8 +76,10 @@ public sealed class MembershipWatcher : BackgroundService
 
     private ValueTask OnConfigurationChanged(IClusterConfiguration<UriEndPoint> configuration, CancellationToken token)
     {
-        // Called by .NEXT after it stored a newer list; the version comes from the file.
-        return RefreshAsync(token);
+        // Called by .NEXT inside the storage's write lock, from the applier: reading the file here would wait for that
+        // lock forever and stop every apply. The version comes from the file, read once the lock is released.
+        _ = Task.Run(() => RefreshAsync(CancellationToken.None).AsTask(), CancellationToken.None);
+        return ValueTask.CompletedTask;
 
         async ValueTask RefreshAsync(CancellationToken t)
         {
