@@ -125,6 +125,7 @@ public static class LedgerNode
         builder.Services.AddSingleton<MembershipWatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MembershipWatcher>());
         builder.Services.AddSingleton<MembershipChanges>();
+        builder.Services.AddSingleton<MembershipWitness>();
 
         // Defaults first, then the Raft section (so any Raft:* setting wins), then what GeoLedger fixes.
         var raftSection = new ConfigurationBuilder().AddInMemoryCollection(LocalRaftDefaults).AddConfiguration(builder.Configuration.GetSection("Raft")).Build();

@@ -29,7 +29,7 @@ public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raft
     {
         FaultKind[] schedule = sabotage
             ? [FaultKind.PartitionMinority]
-            : [FaultKind.KillLeader, FaultKind.PartitionMinority, FaultKind.KillLeaderAndFollower, FaultKind.PauseNode, FaultKind.PartitionLeaderAlone, FaultKind.RestartAfterSnapshot, FaultKind.RemoveAndAddBack];
+            : [FaultKind.KillLeader, FaultKind.RemoveAndAddBack, FaultKind.PartitionMinority, FaultKind.KillLeaderAndFollower, FaultKind.PauseNode, FaultKind.PartitionLeaderAlone, FaultKind.RestartAfterSnapshot];
         if (lab is null)
             schedule = schedule.Where(k => k is not (FaultKind.PartitionMinority or FaultKind.PartitionLeaderAlone)).ToArray();
         if (schedule.Length == 0)
