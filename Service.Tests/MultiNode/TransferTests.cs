@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 using GeoLedger.Faults.Checker;
 using GeoLedger.Faults.History;
 using GeoLedger.Faults.Run;
+using GeoLedger.Faults.Workload;
 
 namespace GeoLedger.Tests.MultiNode;
 
@@ -32,7 +33,7 @@ public sealed class TransferTests(ITestOutputHelper output)
         await using var cluster = await TestCluster.StartAsync(3);
         await cluster.WithOutputOnFailureAsync(async () =>
         {
-            using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = true, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+            using var http = Client();
             var history = new HistoryRecorder();
             var leader = await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
             for (var i = 0; i < Accounts; i++)
@@ -46,7 +47,7 @@ public sealed class TransferTests(ITestOutputHelper output)
 
             using var stop = new CancellationTokenSource(Load);
             var committed = new int[Clients];
-            var workers = Enumerable.Range(0, Clients).Select(c => Task.Run(() => TransferLoopAsync(c, cluster, http, history, committed, stop.Token))).ToList();
+            var workers = Enumerable.Range(0, Clients).Select(c => Task.Run(() => TransferLoopAsync(c, cluster, history, committed, stop.Token))).ToList();
 
             // A third of the way in, the leader dies (SIGKILL); it comes back once another leads.
             await Task.Delay(Load / 3, stop.Token);
@@ -103,8 +104,21 @@ public sealed class TransferTests(ITestOutputHelper output)
         CompleteNs = HistoryRecorder.NowNs(), Outcome = OperationOutcome.Ok, Result = text,
     };
 
-    private static async Task TransferLoopAsync(int client, TestCluster cluster, HttpClient http, HistoryRecorder history, int[] committed, CancellationToken stop)
+    /// <summary>
+    /// Single send: .NET would silently resend a transfer whose connection the killed leader dropped,
+    /// and the resend's refusal or failed compare would hide a transfer that committed. One per
+    /// client: the guard needs one request at a time.
+    /// </summary>
+    private static HttpClient Client()
     {
+        var http = SingleSendHttp.Create(TimeSpan.FromSeconds(1), followRedirects: true);
+        http.Timeout = TimeSpan.FromSeconds(10);
+        return http;
+    }
+
+    private static async Task TransferLoopAsync(int client, TestCluster cluster, HistoryRecorder history, int[] committed, CancellationToken stop)
+    {
+        using var http = Client();
         var random = new Random(client);
         var sequence = 0;
         while (!stop.IsCancellationRequested)

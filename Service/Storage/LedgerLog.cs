@@ -700,7 +700,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         if (Environment.TickCount64 - Volatile.Read(ref snapshotFailedAt) < SnapshotRetryMilliseconds)
             return; // a full or failing disk: not a new attempt after every entry
         var state = machine.Store.Current;
-        snapshotWriter = Task.Run(() => WriteSnapshot(state, index, term));
+        snapshotWriter = BackgroundWork.Start("geoledger-snapshot", () => WriteSnapshot(state, index, term));
     }
 
     private void WriteSnapshot(StoreVersion state, long index, long term)

@@ -216,12 +216,13 @@ public sealed class SegmentedLog : IDisposable
     /// <summary>Deletes segments whose entries all lie at or before <paramref name="index"/> (covered by a snapshot), except the one being written.</summary>
     public void CompactThrough(long index)
     {
+        var dropped = new List<LogSegment>();
         lock (gate)
         {
             long dropThrough = 0;
             while (segments.Count > 1 && LastIndexOf(0) is var last && last <= index)
             {
-                DeleteSegment(segments[0]);
+                dropped.Add(segments[0]);
                 segments.RemoveAt(0);
                 dropThrough = last;
             }
@@ -229,6 +230,10 @@ public sealed class SegmentedLog : IDisposable
             if (dropThrough > 0)
                 positions.DropThrough(dropThrough);
         }
+
+        // Unlinked outside the gate the flusher takes: freeing a file's blocks can wait on the file system's journal.
+        foreach (var segment in dropped)
+            DeleteSegment(segment);
     }
 
     /// <summary>

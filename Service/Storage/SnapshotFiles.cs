@@ -21,6 +21,9 @@ public sealed class SnapshotFiles
 {
     private const string TemporaryPrefix = ".incoming-";
 
+    /// <summary>How much of a snapshot may wait in the disk's queue ahead of the log's flushes.</summary>
+    private const long WriteBackSliceBytes = 1024 * 1024;
+
     /// <summary>Uses (and creates, mode 0700) <paramref name="directory"/>; removes snapshots left unfinished by a crash.</summary>
     public SnapshotFiles(string directory)
     {
@@ -55,7 +58,7 @@ public sealed class SnapshotFiles
         {
             using var stream = OpenTemporary(temporary);
             SnapshotFormat.Write(stream, state, index, term, token);
-            stream.Flush(flushToDisk: true);
+            stream.Flush();
         });
 
     /// <summary>Stores a snapshot streamed by the leader, verifies its checksum and publishes it.</summary>
@@ -69,8 +72,7 @@ public sealed class SnapshotFiles
             await using (var stream = OpenTemporary(temporary))
             {
                 await snapshot.WriteToAsync(stream, 64 * 1024, token).ConfigureAwait(false);
-                await stream.FlushAsync(token).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
+                stream.Flush();
             }
 
             Verify(temporary);
@@ -112,12 +114,13 @@ public sealed class SnapshotFiles
 
     private string TemporaryPath(long index, long term) => Path.Combine(Directory, $"{TemporaryPrefix}{index}-{term}");
 
-    private static FileStream OpenTemporary(string path)
+    /// <summary>Opens a file for a snapshot being written; its <see cref="Stream.Flush()"/> makes it durable.</summary>
+    private static PacedWriteStream OpenTemporary(string path)
     {
         var settings = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1024 * 1024 };
         if (!OperatingSystem.IsWindows())
             settings.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        return new FileStream(path, settings);
+        return new PacedWriteStream(new FileStream(path, settings), WriteBackSliceBytes);
     }
 
     /// <summary>Checks the trailer hash of a received file without parsing it.</summary>

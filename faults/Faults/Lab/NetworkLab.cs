@@ -6,7 +6,8 @@ namespace GeoLedger.Faults.Lab;
 /// One network namespace per node on a bridge this run creates, addresses in 169.254.77.0/24
 /// (the bridge, where the clients and the runner live, is 169.254.77.254). Partitions are nftables
 /// drop rules inside the nodes' namespaces; every cut is probed before it counts. Everything is
-/// deleted on dispose, also when the run fails.
+/// deleted on dispose, also when the run fails. One lab per machine at a time (the addresses are
+/// fixed): a second run waits for the first's lock, and only a lab whose run is gone is removed.
 /// </summary>
 public sealed class NetworkLab : IDisposable
 {
@@ -14,12 +15,16 @@ public sealed class NetworkLab : IDisposable
     public const string BridgeAddress = "169.254.77.254";
 
     private const string Table = "geoledger_faults";
+    private const string LockPath = "/run/geoledger-faults.lock";
+    private static readonly TimeSpan LockWait = TimeSpan.FromMinutes(30);
     private readonly string runId;
+    private readonly FileStream machineLock;
     private bool disposed;
 
-    private NetworkLab(string runId, int nodes)
+    private NetworkLab(string runId, int nodes, FileStream machineLock)
     {
         this.runId = runId;
+        this.machineLock = machineLock;
         Hosts = Enumerable.Range(1, nodes).Select(i => $"169.254.77.{i}").ToList();
     }
 
@@ -62,8 +67,18 @@ public sealed class NetworkLab : IDisposable
     /// </summary>
     public static NetworkLab Create(int nodes, Action<string>? log = null)
     {
-        RemoveStale(log);
-        var lab = new NetworkLab(Convert.ToHexString(RandomNumberGenerator.GetBytes(2)).ToLowerInvariant(), nodes);
+        var machineLock = TakeMachineLock(log);
+        try
+        {
+            RemoveStale(log); // holding the lock: any lab still here belongs to a run that died
+        }
+        catch
+        {
+            machineLock.Dispose();
+            throw;
+        }
+
+        var lab = new NetworkLab(Convert.ToHexString(RandomNumberGenerator.GetBytes(2)).ToLowerInvariant(), nodes, machineLock);
         try
         {
             lab.Build();
@@ -73,6 +88,30 @@ public sealed class NetworkLab : IDisposable
         {
             lab.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// An exclusive lock (flock, released by the kernel when the process dies) on a file every run
+    /// opens: two labs at once would share addresses, and a second run would delete the first's lab.
+    /// </summary>
+    private static FileStream TakeMachineLock(Action<string>? log)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var said = false;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < LockWait)
+            {
+                if (!said)
+                    log?.Invoke($"another fault run holds {LockPath}; waiting for it to finish (up to {LockWait.TotalMinutes:0} min)");
+                said = true;
+                Thread.Sleep(TimeSpan.FromSeconds(1)); // polling a lock another process holds: no event to wait on
+            }
         }
     }
 
@@ -168,6 +207,7 @@ public sealed class NetworkLab : IDisposable
         }
 
         Shell.TryRun("ip", "link", "del", Bridge);
+        machineLock.Dispose();
     }
 
     private void Nft(int node, params string[] args) => Shell.Run("ip", ["netns", "exec", Namespace(node), "nft", .. args]);

@@ -115,6 +115,7 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
             foreach (var line in lost.Take(20))
                 Say($"  {line}");
             Say($"unexpected 5xx:     {(serverErrors.Count == 0 ? "none" : string.Join(", ", serverErrors.Select(e => $"{e.Value}×{e.Key}")))}");
+            Say($"resends stopped:    {workers.Sum(w => w.Stats.ResendsStopped)} (requests whose connection dropped unanswered; see SingleSendHttp)");
 
             if (options.Sabotage)
             {

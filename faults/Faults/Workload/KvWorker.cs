@@ -17,14 +17,7 @@ public sealed class KvWorker(int client, IReadOnlyList<Uri> nodes, IReadOnlyList
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(4);
     private readonly Dictionary<string, (string Value, long Revision)?> lastSeen = new(StringComparer.Ordinal);
-    private readonly HttpClient http = new(new SocketsHttpHandler
-    {
-        AllowAutoRedirect = false,
-        UseProxy = false,
-        ConnectTimeout = TimeSpan.FromSeconds(1),
-        PooledConnectionLifetime = TimeSpan.FromSeconds(30),
-    })
-    { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient http = SingleSendHttp.Create(connectTimeout: TimeSpan.FromSeconds(1));
 
     private long sequence;
 
@@ -172,9 +165,11 @@ public sealed class KvWorker(int client, IReadOnlyList<Uri> nodes, IReadOnlyList
     private Uri PickNode() => nodes[random.Next(nodes.Count)];
 
     /// <summary>
-    /// 503 (or 307 twice): not attempted. Anything else without an answer is unknown, a refused
-    /// connection included: a run (seed 7265831593960562751) committed a delete that its client had
-    /// recorded as not attempted, and only the client's own reading of a failure can say "not sent".
+    /// 503 (or 307 twice, or a connection never opened): not attempted. Anything else without an
+    /// answer is unknown. "Never opened" is only true because <see cref="SingleSendHttp"/> stops the
+    /// handler's silent resend: a run (seed 7265831593960562751) committed a delete whose first copy
+    /// the SIGKILLed leader had read, while the resend was refused a connection and recorded as not
+    /// attempted.
     /// </summary>
     private OperationOutcome WriteFailure(Reply reply)
     {
@@ -219,12 +214,14 @@ public sealed class KvWorker(int client, IReadOnlyList<Uri> nodes, IReadOnlyList
 
                 return new Reply(response.StatusCode, null, 0, Attempted: response.StatusCode != HttpStatusCode.ServiceUnavailable);
             }
-            catch (HttpRequestException e) when (method == HttpMethod.Get && e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable })
+            catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable })
             {
                 return new Reply(0, null, 0, Attempted: false);
             }
             catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
             {
+                if (e.InnerException is ResendRefusedException)
+                    Stats.ResendStopped();
                 return new Reply(0, null, 0, Attempted: true);
             }
         }

@@ -7,7 +7,7 @@ namespace GeoLedger.Faults.Workload;
 /// <summary>What one client saw: outcomes, and any 5xx other than 503/504 (which fails the run).</summary>
 public sealed class WorkerStats
 {
-    private long ok, fail, unknown;
+    private long ok, fail, unknown, resendsStopped;
 
     /// <summary>Unexpected server errors by status code.</summary>
     public ConcurrentDictionary<int, int> ServerErrors { get; } = new();
@@ -25,6 +25,11 @@ public sealed class WorkerStats
             default: Interlocked.Increment(ref unknown); break;
         }
     }
+
+    /// <summary>Requests the HTTP handler tried to send a second time, stopped by <see cref="SingleSendHttp"/>.</summary>
+    public long ResendsStopped => Interlocked.Read(ref resendsStopped);
+
+    public void ResendStopped() => Interlocked.Increment(ref resendsStopped);
 
     public void UnexpectedServerError(HttpStatusCode status) => ServerErrors.AddOrUpdate((int)status, 1, (_, n) => n + 1);
 }
