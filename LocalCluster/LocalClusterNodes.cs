@@ -1,22 +1,29 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using GeoLedger.Cluster;
 
 namespace GeoLedger.LocalCluster;
 
 /// <summary>A running local cluster: its node processes and the questions tests ask of it.</summary>
 public sealed class LocalClusterNodes : IAsyncDisposable
 {
-    private LocalClusterNodes(ClusterLayout layout, IReadOnlyList<NodeProcess> nodes)
+    private readonly List<NodeProcess> nodes;
+    private readonly IReadOnlyDictionary<string, string> settings;
+    private readonly Action<string>? output;
+
+    private LocalClusterNodes(ClusterLayout layout, List<NodeProcess> nodes, IReadOnlyDictionary<string, string> settings, Action<string>? output)
     {
         Layout = layout;
-        Nodes = nodes;
+        this.nodes = nodes;
+        this.settings = settings;
+        this.output = output;
     }
 
     /// <summary>Where the nodes keep their data.</summary>
     public ClusterLayout Layout { get; }
 
-    /// <summary>The node processes, in member order.</summary>
-    public IReadOnlyList<NodeProcess> Nodes { get; }
+    /// <summary>The node processes, in member order, then the nodes started to join.</summary>
+    public IReadOnlyList<NodeProcess> Nodes => nodes;
 
     /// <summary>An HTTP client for talking to the nodes (no automatic redirects).</summary>
     public HttpClient Http { get; } = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
@@ -39,7 +46,47 @@ public sealed class LocalClusterNodes : IAsyncDisposable
         }).ToList();
         foreach (var node in nodes)
             node.Start();
-        return new LocalClusterNodes(layout, nodes);
+        return new LocalClusterNodes(layout, nodes, settings ?? new Dictionary<string, string>(), output);
+    }
+
+    /// <summary>
+    /// Starts a new node on loopback with an empty data folder and a node config listing
+    /// <paramref name="members"/> (the cluster's current voters) plus itself: ready to be added with
+    /// <c>POST /v1/cluster/members</c>. It catches up as a learner once the leader adds it.
+    /// </summary>
+    /// <param name="id">The new member's id (a data folder of that name in the layout's root must not hold data).</param>
+    /// <param name="members">The current voting members.</param>
+    /// <param name="extra">Settings for this node on top of the cluster's.</param>
+    public NodeProcess StartJoining(string id, IReadOnlyList<ClusterMember> members, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var host = members.Count > 0 ? members[0].Raft.Host : "127.0.0.1";
+        var member = new ClusterMember(id, "local", new Uri($"http://{host}:{PortAllocator.Next()}/"), new Uri($"http://{host}:{PortAllocator.Next()}/"));
+        return StartJoining(new NodeSpec(member, Path.Combine(Layout.Root, id)), members, extra);
+    }
+
+    /// <summary>Starts <paramref name="spec"/> (its data folder as it is: empty for a new node) with the members plus itself in its node config.</summary>
+    public NodeProcess StartJoining(NodeSpec spec, IReadOnlyList<ClusterMember> members, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        Directory.CreateDirectory(Layout.Root);
+        var config = NodeConfigLoader.Validate(new NodeConfig(spec.Id, [.. members.Where(m => m.Id != spec.Id), spec.Member]));
+        File.WriteAllText(spec.NodeConfigPath, NodeConfigLoader.Render(config));
+        var merged = new Dictionary<string, string>(settings);
+        foreach (var (k, v) in extra ?? new Dictionary<string, string>())
+            merged[k] = v;
+        var node = new NodeProcess(spec, merged, output);
+        nodes.RemoveAll(n => n.Id == spec.Id && !n.IsRunning);
+        nodes.Add(node);
+        node.Start();
+        return node;
+    }
+
+    /// <summary>The voting members as <paramref name="node"/> lists them in <c>/v1/cluster</c>.</summary>
+    public async Task<IReadOnlyList<ClusterMember>> MembersSeenByAsync(NodeProcess node, CancellationToken token = default)
+    {
+        var doc = await Http.GetFromJsonAsync<JsonElement>(new Uri(node.PublicUrl, "/v1/cluster"), token).ConfigureAwait(false);
+        return doc.GetProperty("members").EnumerateArray()
+            .Select(m => new ClusterMember(m.GetProperty("id").GetString()!, m.GetProperty("region").GetString()!, new Uri(m.GetProperty("raft").GetString()!), new Uri(m.GetProperty("public").GetString()!)))
+            .ToList();
     }
 
     /// <summary>The node with this id.</summary>

@@ -1,6 +1,7 @@
 using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Http;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using GeoLedger.Api;
 using GeoLedger.Auth;
@@ -45,6 +46,7 @@ public static class LedgerNode
         ["heartbeatThreshold"] = "0.2",
         ["rpcTimeout"] = "00:00:01",
         ["requestTimeout"] = "00:00:05",
+        ["warmupRounds"] = "1000", // a new member's catch-up: each round carries at most 1 MiB (LedgerLogOptions.ReplicationBatchBytes)
     };
 
     /// <summary>Registers everything a node needs and binds its sockets.</summary>
@@ -117,11 +119,13 @@ public static class LedgerNode
         builder.Services.AddSingleton(new DiskSpace(dataDirectory, options.MinFreeDiskBytes));
         builder.Services.AddSingleton<IPersistentState>(sp => sp.GetRequiredService<LedgerLog>());
         builder.Services.AddSingleton<IAuditTrail<IRaftLogEntry>>(sp => sp.GetRequiredService<LedgerLog>());
-        builder.Services.UseInMemoryConfigurationStorage(members =>
-        {
-            foreach (var member in topology.Config.Members)
-                members.Add(new UriEndPoint(member.Raft));
-        });
+        builder.Services.AddSingleton(sp => OpenMemberList(dataDirectory, topology, sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LedgerNode))));
+        builder.Services.AddSingleton<IClusterConfigurationStorage<UriEndPoint>>(sp => sp.GetRequiredService<MemberListStorage>());
+        builder.Services.AddSingleton(_ => new MemberDirectory(dataDirectory, topology.Config));
+        builder.Services.AddSingleton<MembershipWatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MembershipWatcher>());
+        builder.Services.AddSingleton<MembershipChanges>();
+        builder.Services.AddSingleton<MembershipWitness>();
 
         // Defaults first, then the Raft section (so any Raft:* setting wins), then what GeoLedger fixes.
         var raftSection = new ConfigurationBuilder().AddInMemoryCollection(LocalRaftDefaults).AddConfiguration(builder.Configuration.GetSection("Raft")).Build();
@@ -129,7 +133,7 @@ public static class LedgerNode
         builder.Services.PostConfigure<HttpClusterMemberConfiguration>(c =>
         {
             c.PublicEndPoint = self.Raft;
-            c.ColdStart = false; // the member list is static and complete: nobody bootstraps alone
+            c.ColdStart = false; // the stored member list (seeded from the node config) is complete: nobody bootstraps alone
             c.ClientHandlerName = RaftHttpHandlerFactory.Name;
         });
         builder.Services.AddSingleton<IHttpMessageHandlerFactory>(sp =>
@@ -206,6 +210,7 @@ public static class LedgerNode
             {
                 keys = members.Select(m => m.EndPoint is UriEndPoint uri ? ReplicationProbe.MemberKey(uri.Uri) : null).ToList();
                 known = members;
+                log.ForgetAcknowledgementsOfOthers(keys); // a member removed and added back empty must not count with its old copy
             }
 
             return keys;
@@ -232,6 +237,7 @@ public static class LedgerNode
             raft.UseMiddleware<ClusterSecretMiddleware>();
             raft.Map(ReadIndex.Path, readIndex => readIndex.Run(ReadIndex.ServeAsync));
             raft.Map(LeaderPreferenceHold.Path, hold => hold.Run(LeaderPreferenceHold.ServeAsync));
+            raft.Map(MemberInfo.Path, info => info.Run(MemberInfo.ServeAsync));
             raft.UseMiddleware<LeaderSuspicionMiddleware>();
             raft.UseConsensusProtocolHandler();
             raft.Run(context =>
@@ -244,6 +250,7 @@ public static class LedgerNode
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseClientPipeline();
+        app.UseMiddleware<RemovedNodeMiddleware>();
         app.UseAdmissionControl();
         app.MapKvApi();
         app.MapTxnApi();
@@ -255,6 +262,22 @@ public static class LedgerNode
         app.UseLedgerTelemetry();
         app.MapLedgerOpenApi();
         return app;
+    }
+
+    /// <summary>
+    /// Opens the stored member list, seeding it from the node config on the first start; says so when the node
+    /// config lists other members than the stored list, which wins (membership changes made at runtime live there).
+    /// </summary>
+    private static MemberListStorage OpenMemberList(string dataDirectory, NodeTopology topology, ILogger logger)
+    {
+        var configured = topology.Config.Members.Select(m => m.Raft).ToList();
+        var (storage, seeded, stored, version) = MemberListStorage.Open(dataDirectory, configured);
+        string Names(IEnumerable<Uri> members) => string.Join(", ", members.Select(m => topology.Config.FindByRaft(m)?.Id ?? m.AbsoluteUri).Order(StringComparer.Ordinal));
+        if (seeded)
+            LogMessages.MemberListSeeded(logger, Path.Combine(dataDirectory, MemberListStorage.FileName), Names(stored));
+        else if (Names(stored) != Names(configured))
+            LogMessages.MemberListDiffers(logger, Names(configured), version, Path.Combine(dataDirectory, MemberListStorage.FileName), Names(stored));
+        return storage;
     }
 
     /// <summary>

@@ -11,6 +11,8 @@ public sealed class ReadAuthNodeFixture() : NodeFixture(new()
     ["Ledger:ApiTokens:0:Access"] = "write",
     ["Ledger:ApiTokens:1:Token"] = "r",
     ["Ledger:ApiTokens:1:Access"] = "read",
+    ["Ledger:ApiTokens:2:Token"] = "a",
+    ["Ledger:ApiTokens:2:Access"] = "admin",
     ["Ledger:RequireReadAuth"] = "true",
 })
 {

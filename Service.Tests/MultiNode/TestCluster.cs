@@ -77,6 +77,33 @@ public sealed class TestCluster : IAsyncDisposable
         return leader;
     }
 
+    /// <summary>
+    /// Starts a new node (empty data folder, the current members plus itself in its node config) and adds it with
+    /// <c>POST /v1/cluster/members</c>, retried until it answers 200; returns the node once it is ready.
+    /// </summary>
+    public async Task<NodeProcess> AddNodeAsync(string id, IReadOnlyDictionary<string, string>? settings = null, TimeSpan? timeout = null)
+    {
+        var voters = Voters.Where(n => n.IsRunning).ToList();
+        var members = await Nodes.MembersSeenByAsync(voters[0]);
+        var node = Nodes.StartJoining(id, members, settings);
+        await MembershipClient.UntilDoneAsync(Nodes, () => Voters.Where(n => n.IsRunning && n != node).ToList(), HttpMethod.Post, "/v1/cluster/members", MembershipClient.AddBody(node.Spec.Member), timeout ?? TimeSpan.FromSeconds(90));
+        removed.Remove(id);
+        await node.WaitReadyAsync(Nodes.Http, TimeSpan.FromSeconds(60));
+        return node;
+    }
+
+    /// <summary>Removes <paramref name="node"/> with <c>DELETE /v1/cluster/members/{id}</c>, retried until it answers 200 (the node keeps running).</summary>
+    public async Task RemoveNodeAsync(NodeProcess node, TimeSpan? timeout = null)
+    {
+        removed.Add(node.Id);
+        await MembershipClient.UntilDoneAsync(Nodes, () => Voters.Where(n => n.IsRunning).ToList(), HttpMethod.Delete, $"/v1/cluster/members/{node.Id}", null, timeout ?? TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>The nodes not removed through <see cref="RemoveNodeAsync"/> (running or not).</summary>
+    public IReadOnlyList<NodeProcess> Voters => Nodes.Nodes.Where(n => !removed.Contains(n.Id)).ToList();
+
+    private readonly HashSet<string> removed = new(StringComparer.Ordinal);
+
     public async ValueTask DisposeAsync()
     {
         await Nodes.DisposeAsync();

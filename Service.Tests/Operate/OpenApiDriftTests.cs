@@ -42,6 +42,7 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
         FullDiskNode,
         SmallHistoryNode,
         Follower,
+        Leader,
         LoneNode,
     }
 
@@ -67,6 +68,18 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
                 request.Headers.TryAddWithoutValidation(h.Name, h.Value);
             return client.SendAsync(request);
         };
+
+    private const string NewMember = """{"id":"node-9","region":"local","raft":"http://127.0.0.1:1/","public":"http://127.0.0.1:2/"}""";
+
+    /// <summary>Posts the answering node's own description, changed by <paramref name="change"/> (itself: already a member, 200).</summary>
+    private static async Task<HttpResponseMessage> AddMemberAsync(HttpClient client, Func<GeoLedger.Cluster.ClusterMember, GeoLedger.Cluster.ClusterMember> change)
+    {
+        using var view = await client.SendAsync(Request(HttpMethod.Get, "/v1/cluster", "a"));
+        var node = JsonDocument.Parse(await view.Content.ReadAsStringAsync()).RootElement.GetProperty("node");
+        var self = change(new GeoLedger.Cluster.ClusterMember(node.GetProperty("id").GetString()!, node.GetProperty("region").GetString()!, new Uri(node.GetProperty("raft").GetString()!), new Uri(node.GetProperty("public").GetString()!)));
+        var body = JsonSerializer.Serialize(new { id = self.Id, region = self.Region, raft = self.Raft.AbsoluteUri, @public = self.Public.AbsoluteUri });
+        return await client.SendAsync(Request(HttpMethod.Post, "/v1/cluster/members", "a", body));
+    }
 
     private static readonly string TooLarge = $$"""{"value":"{{new string('x', 1024 * 1024 + 10)}}"}""";
 
@@ -150,6 +163,38 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
         new("GET /v1/watch 503", Where.LoneNode, Send(HttpMethod.Get, "/v1/watch", "r")),
         new("GET /v1/cluster 200", Where.Node, Send(HttpMethod.Get, "/v1/cluster", "r")),
         new("GET /v1/cluster 401", Where.Node, Send(HttpMethod.Get, "/v1/cluster", null)),
+        new("POST /v1/cluster/members 200", Where.Node, client => AddMemberAsync(client, self => self)),
+        new("POST /v1/cluster/members 307", Where.Follower, Send(HttpMethod.Post, "/v1/cluster/members", "a", NewMember)),
+        new("POST /v1/cluster/members 400", Where.Node, Send(HttpMethod.Post, "/v1/cluster/members", "a", """{"id":"x"}""")),
+        new("POST /v1/cluster/members 401", Where.Node, Send(HttpMethod.Post, "/v1/cluster/members", null, NewMember)),
+        new("POST /v1/cluster/members 403", Where.Node, Send(HttpMethod.Post, "/v1/cluster/members", "w", NewMember)),
+        new("POST /v1/cluster/members 409", Where.Node, client => AddMemberAsync(client, self => self with { Id = "someone-else" })),
+        new("POST /v1/cluster/members 503", Where.LoneNode, Send(HttpMethod.Post, "/v1/cluster/members", "a", NewMember)),
+        new("DELETE /v1/cluster/members/{id} 200", Where.Leader, async client =>
+        {
+            // The last member that neither leads nor is the follower the no-leader answers are asked of.
+            using var view = await client.SendAsync(Request(HttpMethod.Get, "/v1/cluster", "a"));
+            var doc = JsonDocument.Parse(await view.Content.ReadAsStringAsync()).RootElement;
+            var leaderId = doc.GetProperty("leader").GetProperty("id").GetString();
+            var id = doc.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("id").GetString()).Last(m => m != leaderId);
+            // A leader change under a loaded machine answers 503/504 or 307; the change is idempotent, so ask again.
+            var target = new Uri(client.BaseAddress!, $"/v1/cluster/members/{id}");
+            for (var attempt = 1; ; attempt++)
+            {
+                var response = await client.SendAsync(Request(HttpMethod.Delete, target.AbsoluteUri, "a"));
+                if (attempt == 10 || response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout or HttpStatusCode.TemporaryRedirect))
+                    return response;
+                target = response.Headers.Location ?? target;
+                response.Dispose();
+                await Task.Delay(500);
+            }
+        }),
+        new("DELETE /v1/cluster/members/{id} 307", Where.Follower, Send(HttpMethod.Delete, "/v1/cluster/members/node-9", "a")),
+        new("DELETE /v1/cluster/members/{id} 401", Where.Node, Send(HttpMethod.Delete, "/v1/cluster/members/node-9", null)),
+        new("DELETE /v1/cluster/members/{id} 403", Where.Node, Send(HttpMethod.Delete, "/v1/cluster/members/node-9", "w")),
+        new("DELETE /v1/cluster/members/{id} 404", Where.Node, Send(HttpMethod.Delete, "/v1/cluster/members/node-9", "a")),
+        new("DELETE /v1/cluster/members/{id} 409", Where.Node, Send(HttpMethod.Delete, "/v1/cluster/members/node-0", "a")),
+        new("DELETE /v1/cluster/members/{id} 503", Where.LoneNode, Send(HttpMethod.Delete, "/v1/cluster/members/node-9", "a")),
         new("GET /{id} 200", Where.Node, Send(HttpMethod.Get, "/41", "r")),
         new("GET /{id} 400", Where.Node, Send(HttpMethod.Get, "/41?consistency=eventual", "r")),
         new("GET /{id} 401", Where.Node, Send(HttpMethod.Get, "/41", null)),
@@ -276,6 +321,8 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
             ["Ledger:ApiTokens:0:Access"] = "write",
             ["Ledger:ApiTokens:1:Token"] = "r",
             ["Ledger:ApiTokens:1:Access"] = "read",
+            ["Ledger:ApiTokens:2:Token"] = "a",
+            ["Ledger:ApiTokens:2:Access"] = "admin",
             ["Ledger:RequireReadAuth"] = "true",
             ["Ledger:ReadTimeoutMs"] = "1000",
         }, bearerToken: "r");
@@ -291,6 +338,13 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
                 problems.AddRange(await CheckAsync(contract, documented, scenario.Name, response));
                 if (response.Headers.Location is { } location && location.GetLeftPart(UriPartial.Authority) != leader.PublicUrl.GetLeftPart(UriPartial.Authority))
                     problems.Add($"{scenario.Name}: Location {location} is not the leader's public URL {leader.PublicUrl}");
+            }
+
+            using var toLeader = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { BaseAddress = leader.PublicUrl };
+            foreach (var scenario in Scenarios().Where(s => s.Where == Where.Leader))
+            {
+                using var response = await scenario.Send(toLeader);
+                problems.AddRange(await CheckAsync(contract, documented, scenario.Name, response));
             }
 
             // Two of three gone: the one left has no leader and answers 503 to everything that needs one.

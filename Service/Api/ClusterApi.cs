@@ -11,11 +11,13 @@ internal static class ClusterApi
     public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/v1/cluster", GetCluster).RequireAuthorization(AccessPolicies.Read).DescribeCluster();
+        routes.MapPost("/v1/cluster/members", MembershipApi.PostAsync).RequireAuthorization(AccessPolicies.Admin).DescribeAddMember();
+        routes.MapDelete("/v1/cluster/members/{id}", MembershipApi.DeleteAsync).RequireAuthorization(AccessPolicies.Admin).DescribeRemoveMember();
         return routes;
     }
 
     /// <summary>The node's view of the cluster.</summary>
-    public static IResult GetCluster(ClusterView view, LeaderPreference preference) => new JsonResult(w =>
+    public static IResult GetCluster(ClusterView view, LeaderPreference preference, MembershipWatcher membership) => new JsonResult(w =>
     {
         w.WriteStartObject();
         w.WritePropertyName("node");
@@ -36,6 +38,20 @@ internal static class ClusterApi
             WriteMember(w, member, status, leading ? view.MatchIndexOf(member) : null);
         w.WriteEndArray();
         LeaderPreferenceJson.Write(w, view.Config, preference);
+        // "removed": this node is not a voting member of the newest member list it knows (see MembershipWatcher).
+        w.WriteString("membership", membership.RemovedBecause is null ? "voter" : "removed");
+        w.WriteNumber("membersVersion", membership.Version);
+        w.WriteEndObject();
+    });
+
+    /// <summary>Writes the voting members as <c>{members: [...]}</c> (the answer to a membership change).</summary>
+    internal static IResult MemberList(IReadOnlyList<ClusterMember> members) => new JsonResult(w =>
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("members");
+        foreach (var member in members)
+            WriteMember(w, member);
+        w.WriteEndArray();
         w.WriteEndObject();
     });
 

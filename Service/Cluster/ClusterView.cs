@@ -13,11 +13,13 @@ public sealed class ClusterView
     private readonly NodeTopology topology;
     private readonly LedgerLog log;
     private readonly LeaderSuspicion suspicion;
+    private readonly MemberDirectory directory;
 
-    /// <summary>A view of <paramref name="cluster"/> whose leader is trusted as <paramref name="suspicion"/> says.</summary>
-    public ClusterView(IRaftCluster cluster, NodeTopology topology, LedgerLog log, LeaderSuspicion suspicion)
+    /// <summary>A view of <paramref name="cluster"/> whose leader is trusted as <paramref name="suspicion"/> says; members are named by <paramref name="directory"/>.</summary>
+    public ClusterView(IRaftCluster cluster, NodeTopology topology, LedgerLog log, LeaderSuspicion suspicion, MemberDirectory directory)
     {
         this.cluster = cluster;
+        this.directory = directory;
         this.topology = topology;
         this.log = log;
         this.suspicion = suspicion;
@@ -105,25 +107,29 @@ public sealed class ClusterView
 
     private IClusterMember? TrustedLeader() => cluster.Leader is { } leader && (!leader.IsRemote || !suspicion.IsSuspect) ? leader : null;
 
-    /// <summary>Each member with its status as this node sees it.</summary>
-    public IEnumerable<(ClusterMember Member, string Status)> Members()
-    {
-        var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var member in cluster.Members)
-        {
-            if (MemberOf(member) is { } m)
-                statuses[m.Id] = member.IsRemote ? StatusName(member.Status) : "available";
-        }
+    /// <summary>
+    /// Each voting member (.NEXT's current configuration) with its status as this node sees it; a member not yet
+    /// described (added at runtime, its description not fetched yet) is named by its Raft endpoint.
+    /// </summary>
+    public IEnumerable<(ClusterMember Member, string Status)> Members() =>
+        cluster.Members
+            .Select(member => (MemberOf(member) ?? Undescribed(member), member.IsRemote ? StatusName(member.Status) : "available"))
+            .Where(m => m.Item1 is not null)
+            .Select(m => (m.Item1!, m.Item2))
+            .OrderBy(m => m.Item1.Id, StringComparer.Ordinal);
 
-        return Config.Members.Select(m => (m, statuses.GetValueOrDefault(m.Id, "unknown")));
-    }
+    /// <summary>True when this node is one of the voting members of its current configuration.</summary>
+    public bool IsVoter => cluster.Members.Any(m => !m.IsRemote);
 
-    /// <summary>A .NEXT member as a member of the node config, or null when it is not one.</summary>
+    /// <summary>A .NEXT member as a described member, or null when its description is not known.</summary>
     public ClusterMember? MemberOf(IClusterMember member) => member.EndPoint switch
     {
-        UriEndPoint uri => Config.FindByRaft(uri.Uri),
+        UriEndPoint uri => directory.Find(uri.Uri),
         _ => null,
     };
+
+    private static ClusterMember? Undescribed(IClusterMember member) =>
+        member.EndPoint is UriEndPoint uri ? new ClusterMember(ReplicationProbe.MemberKey(uri.Uri), "unknown", uri.Uri, uri.Uri) : null;
 
     private static string StatusName(ClusterMemberStatus status) => status switch
     {

@@ -45,6 +45,9 @@ public sealed class ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandl
     /// <summary>The query parameter carrying the asking follower's current term.</summary>
     public const string TermParameter = "term";
 
+    /// <summary>The query parameter carrying the asking node's Raft endpoint: only a voter is a witness.</summary>
+    public const string MemberParameter = "member";
+
     /// <summary>The largest cluster in which the asking follower and the leader are a majority.</summary>
     private const int MaxMembersForWitness = 3;
 
@@ -139,7 +142,7 @@ public sealed class ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandl
 
         var leaderMember = view.MemberOf(leader) ?? throw new InvalidOperationException("the leader is not in the member list");
         var term = view.Raft.Term; // read now, after every read sharing this round began
-        var uri = new Uri(leaderMember.Raft, $"{Path}?{TermParameter}={term.ToString(CultureInfo.InvariantCulture)}");
+        var uri = new Uri(leaderMember.Raft, $"{Path}?{TermParameter}={term.ToString(CultureInfo.InvariantCulture)}&{MemberParameter}={Uri.EscapeDataString(view.Self.Raft.AbsoluteUri)}");
         using var response = await http.PostAsync(uri, content: null, deadline.Token).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"the leader answered {(int)response.StatusCode} to a read-index request");
@@ -162,7 +165,10 @@ public sealed class ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandl
 
         long index;
         var askerTerm = context.Request.Query[TermParameter] is [{ } text] ? text : null;
-        if (WitnessedCommitIndex(askerTerm, view.Raft.Members.Count, () => view.Raft.LeadershipToken, () => view.Raft.Term, () => log.CommitIndex) is { } witnessed)
+        // The witness must be a voter of the configuration counted (a learner or a removed node is none), and that
+        // configuration must not lag one committed in an earlier term (see MembershipWitness).
+        var members = context.RequestServices.GetRequiredService<MembershipWitness>().CountFor(context.Request.Query[MemberParameter] is [{ } asker] ? asker : null);
+        if (WitnessedCommitIndex(askerTerm, members, () => view.Raft.LeadershipToken, () => view.Raft.Term, () => log.CommitIndex) is { } witnessed)
         {
             index = witnessed;
         }

@@ -59,10 +59,16 @@ public sealed record LeaderTransferState(string From, string To, DateTimeOffset 
 /// <param name="CommitIndex">The last log index this node knows committed.</param>
 /// <param name="AppliedIndex">The last log index this node applied.</param>
 /// <param name="DurableIndex">Every entry up to this index is on this node's disk.</param>
-/// <param name="Members">Every member with its status.</param>
+/// <param name="Members">Every voting member with its status.</param>
 /// <param name="PreferredLeader">The member of highest priority (the first listed among equals), or null when no member has one.</param>
 /// <param name="LastTransfer">The last leadership transfer this node started or took part in, or null.</param>
-public sealed record ClusterState(Member Node, Member? Leader, long Term, long CommitIndex, long AppliedIndex, long DurableIndex, IReadOnlyList<MemberStatus> Members, string? PreferredLeader, LeaderTransferState? LastTransfer);
+/// <param name="Membership"><c>voter</c>, or <c>removed</c> when this node is not in the newest member list it knows (it then answers the API with 410).</param>
+/// <param name="MembersVersion">The version of the member list this node stored (the index of the configuration entry that set it; 0 for the node config's).</param>
+public sealed record ClusterState(Member Node, Member? Leader, long Term, long CommitIndex, long AppliedIndex, long DurableIndex, IReadOnlyList<MemberStatus> Members, string? PreferredLeader, LeaderTransferState? LastTransfer, string Membership, long MembersVersion);
+
+/// <summary>The voting members after a membership change.</summary>
+/// <param name="Members">Every voting member.</param>
+public sealed record MemberList(IReadOnlyList<Member> Members);
 
 /// <summary><c>/healthz</c>: the process answers.</summary>
 /// <param name="Status">Always <c>alive</c>.</param>

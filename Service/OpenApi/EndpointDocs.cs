@@ -68,6 +68,19 @@ internal static class EndpointDocs
         .WithName("getCluster").WithTags("cluster").WithSummary("This node's view of the cluster")
         .Produces<ClusterState>().ProducesProblem(StatusCodes.Status401Unauthorized);
 
+    public static RouteHandlerBuilder DescribeAddMember(this RouteHandlerBuilder endpoint) => endpoint
+        .WithName("addMember").WithTags("cluster").WithSummary("Add a voting member: caught up as a learner first; answers once it votes (admin token)")
+        .Body<Member>()
+        .Produces<MemberList>().Redirects()
+        .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    public static RouteHandlerBuilder DescribeRemoveMember(this RouteHandlerBuilder endpoint) => endpoint
+        .WithName("removeMember").WithTags("cluster").WithSummary("Remove a voting member; answers once it no longer votes (admin token)")
+        .Produces<MemberList>().Redirects()
+        .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
     public static RouteHandlerBuilder DescribeArticleGet(this RouteHandlerBuilder endpoint) => endpoint
         .WithName("getArticleState").WithTags("article").WithSummary("The original article's read of key {id}")
         .Produces<ArticleState>()

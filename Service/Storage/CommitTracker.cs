@@ -51,6 +51,16 @@ internal sealed class CommitTracker
         return held[members.Count - majority];
     }
 
+    /// <summary>Forgets every member not in <paramref name="members"/>.</summary>
+    public void Retain(IReadOnlyList<string?> members)
+    {
+        lock (gate)
+        {
+            foreach (var member in matched.Keys.Where(k => !members.Contains(k)).ToList())
+                matched.Remove(member);
+        }
+    }
+
     /// <summary>The acknowledged index of each member (for status and metrics).</summary>
     public IReadOnlyDictionary<string, long> Snapshot()
     {

@@ -142,6 +142,12 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     /// <summary>The Raft addresses (<see cref="ReplicationProbe.MemberKey"/>) of the voting members, this node included; set once the cluster exists.</summary>
     public Func<IReadOnlyList<string?>>? Members { get; set; }
 
+    /// <summary>
+    /// Drops the acknowledgements of everyone not in <paramref name="members"/> (called when the member list changes):
+    /// a member removed and later added back with an empty disk must count only with what it acknowledges again.
+    /// </summary>
+    public void ForgetAcknowledgementsOfOthers(IReadOnlyList<string?> members) => tracker.Retain(members);
+
     /// <summary>This node's Raft address key (<see cref="ReplicationProbe.MemberKey"/>).</summary>
     public string Self { get; set; } = "self";
 

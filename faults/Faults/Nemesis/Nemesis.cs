@@ -29,7 +29,7 @@ public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raft
     {
         FaultKind[] schedule = sabotage
             ? [FaultKind.PartitionMinority]
-            : [FaultKind.KillLeader, FaultKind.PartitionMinority, FaultKind.KillLeaderAndFollower, FaultKind.PauseNode, FaultKind.PartitionLeaderAlone, FaultKind.RestartAfterSnapshot];
+            : [FaultKind.KillLeader, FaultKind.RemoveAndAddBack, FaultKind.PartitionMinority, FaultKind.KillLeaderAndFollower, FaultKind.PauseNode, FaultKind.PartitionLeaderAlone, FaultKind.RestartAfterSnapshot];
         if (lab is null)
             schedule = schedule.Where(k => k is not (FaultKind.PartitionMinority or FaultKind.PartitionLeaderAlone)).ToArray();
         if (schedule.Length == 0)
@@ -73,6 +73,13 @@ public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raft
     {
         switch (kind)
         {
+            case FaultKind.RemoveAndAddBack:
+            {
+                var leader = await LeaderAsync().ConfigureAwait(false);
+                var victim = cluster.Nodes.Where(n => n != leader && n.IsRunning).OrderBy(_ => random.Next()).First();
+                return await MembershipFault.RemoveAndAddBackEmptyAsync(cluster, victim, token).ConfigureAwait(false);
+            }
+
             case FaultKind.KillLeader:
             {
                 var leader = await LeaderAsync().ConfigureAwait(false);
@@ -211,6 +218,7 @@ public enum FaultKind
     PartitionMinority,
     PartitionLeaderAlone,
     RestartAfterSnapshot,
+    RemoveAndAddBack,
 }
 
 /// <summary>One injected fault: when it started and ended (seconds into the run) and what happened.</summary>
