@@ -43,6 +43,8 @@ public sealed class MembershipTests
         Assert.Equal("eastus2-0", config.Self);
         Assert.Equal(["eastus-0", "westus-0", "centralus-0", "eastus2-0"], config.Members.Select(m => m.Id));
         Assert.True(JsonDocument.Parse(joiner.NodeConfigJson).RootElement.GetProperty("join").GetBoolean());
+        Assert.True(config.Join);
+        Assert.Equal(joiner.NodeConfigJson, NodeConfigLoader.Render(config)); // the service renders the same bytes
 
         // The running nodes: same image, same cloud-init byte for byte (their member list is the one they were born with).
         foreach (var node in first.Nodes)

@@ -76,6 +76,20 @@ public sealed class NodeConfigLoaderTests
     }
 
     [Fact]
+    public void Join_round_trips_and_must_be_a_boolean()
+    {
+        var json = """{ "self": "a", "members": [ { "id": "a", "region": "r", "raft": "http://127.0.0.1:7001/", "public": "http://127.0.0.1:5001/" } ], "join": true }""";
+
+        var config = NodeConfigLoader.Parse(json);
+
+        Assert.True(config.Join);
+        Assert.Contains("\"join\": true", NodeConfigLoader.Render(config));
+        Assert.Equal(NodeConfigLoader.Render(config), NodeConfigLoader.Render(NodeConfigLoader.Parse(NodeConfigLoader.Render(config))));
+        Assert.DoesNotContain("join", NodeConfigLoader.Render(config with { Join = false }));
+        Assert.Contains("'join' must be true or false", Refused(json.Replace("\"join\": true", "\"join\": \"yes\"")));
+    }
+
+    [Fact]
     public void Load_names_the_file_in_its_messages()
     {
         using var folder = new TempFolder();

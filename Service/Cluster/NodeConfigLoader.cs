@@ -73,7 +73,15 @@ public static partial class NodeConfigLoader
                     OptionalPriority(element, where)));
             }
 
-            return Validate(new NodeConfig(self, members));
+            var join = false;
+            if (root.TryGetProperty("join", out var joinElement))
+            {
+                if (joinElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                    throw new NodeConfigException("'join' must be true or false (true: a node added to a running cluster)");
+                join = joinElement.GetBoolean();
+            }
+
+            return Validate(new NodeConfig(self, members, join));
         }
     }
 
@@ -161,6 +169,8 @@ public static partial class NodeConfigLoader
             }
 
             writer.WriteEndArray();
+            if (config.Join)
+                writer.WriteBoolean("join", true);
             writer.WriteEndObject();
         }
 
