@@ -32,7 +32,7 @@ public sealed class ClusterApiTests(NodeFixture node) : IClassFixture<NodeFixtur
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         NodeHeaders(response);
         var body = await BodyAsync(response);
-        Assert.Equal(["node", "leader", "term", "commitIndex", "appliedIndex", "durableIndex", "members", "preferredLeader", "lastTransfer"], body.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["node", "leader", "term", "commitIndex", "appliedIndex", "durableIndex", "members", "preferredLeader", "lastTransfer", "membership", "membersVersion"], body.EnumerateObject().Select(p => p.Name));
         Assert.Equal(JsonValueKind.Null, body.GetProperty("preferredLeader").ValueKind); // no member has a priority
         Assert.Equal(JsonValueKind.Null, body.GetProperty("lastTransfer").ValueKind);
         AssertMember(body.GetProperty("node"), "node-0");
