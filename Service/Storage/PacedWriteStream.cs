@@ -10,9 +10,6 @@ internal sealed class PacedWriteStream(FileStream file, long sliceBytes) : Strea
 {
     private long writtenBack;
 
-    /// <summary>The file underneath.</summary>
-    public FileStream File => file;
-
     public override bool CanRead => false;
 
     public override bool CanSeek => false;
