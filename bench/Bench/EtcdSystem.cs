@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using GeoLedger.LocalCluster;
 
 namespace GeoLedger.Bench;
@@ -60,7 +58,7 @@ internal sealed class EtcdSystem(string root) : IKvSystem
             {
                 if (members[i].Process is not { HasExited: false })
                     continue;
-                var status = await StatusAsync(members[i].Client, token).ConfigureAwait(false);
+                var status = await EtcdProcess.StatusAsync(http, members[i].Client, token).ConfigureAwait(false);
                 leaders.Add(status?.Leader ?? "");
                 if (status is not null)
                     ids[status.Self] = i;
@@ -139,61 +137,8 @@ internal sealed class EtcdSystem(string root) : IKvSystem
     {
         var m = members[index];
         var cluster = string.Join(',', members.Select(x => $"{x.Name}={Trim(x.Peer)}"));
-        var info = new ProcessStartInfo("etcd")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
-            "--name", m.Name,
-            "--data-dir", m.DataDirectory,
-            "--listen-client-urls", Trim(m.Client),
-            "--advertise-client-urls", Trim(m.Client),
-            "--listen-peer-urls", Trim(m.Peer),
-            "--initial-advertise-peer-urls", Trim(m.Peer),
-            "--initial-cluster", cluster,
-            "--initial-cluster-state", "new",
-        })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => Keep(m.Name, e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(m.Name, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = EtcdProcess.Start(m.Name, m.DataDirectory, Trim(m.Client), Trim(m.Peer), Trim(m.Peer), cluster, output);
         members[index] = m with { Process = process };
-    }
-
-    private void Keep(string name, string? line)
-    {
-        if (line is null)
-            return;
-        output.Enqueue($"[{name}] {line}");
-        while (output.Count > 2_000)
-            output.TryDequeue(out _);
-    }
-
-    private async Task<Status?> StatusAsync(Uri client, CancellationToken token)
-    {
-        try
-        {
-            using var response = await http.PostAsync(new Uri(client, "v3/maintenance/status"), JsonContent.Create(new { }), token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-                return null;
-            var doc = await response.Content.ReadFromJsonAsync<JsonElement>(token).ConfigureAwait(false);
-            var self = doc.GetProperty("header").GetProperty("member_id").GetString();
-            var leader = doc.TryGetProperty("leader", out var l) ? l.GetString() : null;
-            return self is null ? null : new Status(self, leader);
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return null;
-        }
     }
 
 
@@ -206,5 +151,4 @@ internal sealed class EtcdSystem(string root) : IKvSystem
         public Process? Process { get; init; }
     }
 
-    private sealed record Status(string Self, string? Leader);
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using GeoLedger.LocalCluster;
 using GeoLedger.LocalCluster.Geo;
 
@@ -150,59 +149,10 @@ internal sealed class GeoEtcd(string root, IReadOnlyList<string> regions) : IAsy
 
     private Uri Direct(int index) => new($"http://127.0.0.1:{members[index].ClientPort}/");
 
-    private async Task<(string Self, string? Leader)?> StatusAsync(int index, CancellationToken token)
-    {
-        try
-        {
-            using var response = await http.PostAsync(new Uri(Direct(index), "v3/maintenance/status"), JsonContent.Create(new { }), token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-                return null;
-            var doc = await response.Content.ReadFromJsonAsync<JsonElement>(token).ConfigureAwait(false);
-            var self = doc.GetProperty("header").GetProperty("member_id").GetString();
-            var leader = doc.TryGetProperty("leader", out var l) ? l.GetString() : null;
-            return self is null ? null : (self, leader);
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return null;
-        }
-    }
+    private Task<EtcdStatus?> StatusAsync(int index, CancellationToken token) => EtcdProcess.StatusAsync(http, Direct(index), token);
 
-    private Process Launch(Member m, string advertisedPeer, string cluster)
-    {
-        var info = new ProcessStartInfo("etcd") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[]
-        {
-            "--name", m.Name,
-            "--data-dir", m.DataDirectory,
-            "--listen-client-urls", $"http://127.0.0.1:{m.ClientPort}",
-            "--advertise-client-urls", $"http://127.0.0.1:{m.ClientPort}",
-            "--listen-peer-urls", $"http://127.0.0.1:{m.PeerPort}",
-            "--initial-advertise-peer-urls", advertisedPeer,
-            "--initial-cluster", cluster,
-            "--initial-cluster-state", "new",
-        })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = new Process { StartInfo = info };
-        process.OutputDataReceived += (_, e) => Keep(m.Name, e.Data);
-        process.ErrorDataReceived += (_, e) => Keep(m.Name, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private void Keep(string name, string? line)
-    {
-        if (line is null)
-            return;
-        output.Enqueue($"[{name}] {line}");
-        while (output.Count > 2_000)
-            output.TryDequeue(out _);
-    }
+    private Process Launch(Member m, string advertisedPeer, string cluster) =>
+        EtcdProcess.Start(m.Name, m.DataDirectory, $"http://127.0.0.1:{m.ClientPort}", $"http://127.0.0.1:{m.PeerPort}", advertisedPeer, cluster, output);
 
     private sealed record Member(string Name, string Region, int ClientPort, int PeerPort, string DataDirectory);
 }
