@@ -9,7 +9,8 @@ namespace GeoLedger.Tests.Ledger;
 /// <summary>
 /// GeoLedger's log and state machine on a folder, without any network: entries are appended,
 /// committed and applied exactly as the Raft leader of a one-node cluster would (through the
-/// interfaces .NEXT calls).
+/// interfaces .NEXT calls). Opening it wins an election: the term goes up and the leader's no-op is
+/// applied, as .NEXT's winning candidate does (the log refuses appends from a node that does not lead).
 /// </summary>
 internal sealed class OneNodeLog : IAsyncDisposable
 {
@@ -18,6 +19,9 @@ internal sealed class OneNodeLog : IAsyncDisposable
     private OneNodeLog(LedgerLog log) => Log = log;
 
     public LedgerLog Log { get; }
+
+    /// <summary>The term this node leads; entries appended as leader carry it.</summary>
+    public long Term { get; private set; }
 
     public LedgerStateMachine Machine => Log.Machine;
 
@@ -36,14 +40,24 @@ internal sealed class OneNodeLog : IAsyncDisposable
         log.Members = () => [log.Self];
         using var timeout = new CancellationTokenSource(ApplyTimeout);
         await ((IAuditTrail)log).InitializeAsync(timeout.Token);
-        return new OneNodeLog(log);
+        var opened = new OneNodeLog(log);
+        await opened.LeadNewTermAsync();
+        return opened;
+    }
+
+    /// <summary>Wins the next term's election: votes for itself, then appends and applies the new leader's no-op; returns the no-op's index.</summary>
+    public async Task<long> LeadNewTermAsync()
+    {
+        using var timeout = new CancellationTokenSource(ApplyTimeout);
+        Term = await ((IPersistentState)Log).IncrementTermAsync(default, timeout.Token);
+        return await AppendAndApplyAsync(new EmptyLogEntry { Term = Term });
     }
 
     /// <summary>Appends, commits and applies one command; returns its index and the outcome the state machine reported.</summary>
     public async Task<(long Index, ApplyResult Result)> ApplyAsync(ILedgerProposal command)
     {
         var context = new WriteContext();
-        var index = await AppendAndApplyAsync(new BinaryLogEntry { Content = command.Encode(), Term = 1, Context = context });
+        var index = await AppendAndApplyAsync(new BinaryLogEntry { Content = command.Encode(), Term = Term, Context = context });
         return (index, context.Result ?? throw new InvalidOperationException($"Entry {index} was applied without reporting an outcome"));
     }
 

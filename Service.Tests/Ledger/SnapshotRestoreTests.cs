@@ -13,7 +13,7 @@ public sealed class SnapshotRestoreTests : IDisposable
 
     private static byte[] Json(string text) => Encoding.UTF8.GetBytes(text);
 
-    /// <summary>Writes 12 entries (snapshots at 5 and 10) mixing puts, overwrites, a delete and a failed CAS; returns the expected state.</summary>
+    /// <summary>Writes 12 entries after the leader's no-op at 1 (snapshots at 5 and 10) mixing puts, overwrites, a delete and a failed CAS; returns the expected state.</summary>
     private async Task<Dictionary<string, (string Value, long Revision)>> WriteHistoryAsync(long snapshotInterval)
     {
         var expected = new Dictionary<string, (string, long)>(StringComparer.Ordinal);
@@ -32,7 +32,7 @@ public sealed class SnapshotRestoreTests : IDisposable
         Assert.Equal(ApplyStatus.PreconditionFailed, failed.Status);
         var (last, _) = await log.ApplyAsync(LedgerCommand.Put("ünïcode/ключ", Json("[1,2,3]")));
         expected["ünïcode/ключ"] = ("[1,2,3]", last);
-        Assert.Equal(12, last);
+        Assert.Equal(13, last);
         return expected;
     }
 
@@ -40,7 +40,7 @@ public sealed class SnapshotRestoreTests : IDisposable
     {
         var actual = store.List("", null, 1000).Items.ToDictionary(e => e.Key, e => (Encoding.UTF8.GetString(e.Value), e.Revision), StringComparer.Ordinal);
         Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), actual.OrderBy(p => p.Key, StringComparer.Ordinal));
-        Assert.Equal(12, store.Revision);
+        Assert.Equal(13, store.Revision);
     }
 
     private FileInfo NewestSnapshot() =>
@@ -59,7 +59,7 @@ public sealed class SnapshotRestoreTests : IDisposable
         AssertState(expected, reopened.Store);
         var (next, result) = await reopened.ApplyAsync(LedgerCommand.Put("key/0", Json("0"), new Precondition(PreconditionKind.RevisionEquals, expected["key/0"].Revision)));
         Assert.Equal(ApplyStatus.Applied, result.Status);
-        Assert.Equal(13, next);
+        Assert.Equal(15, next); // after the reopened node's own no-op at 14
     }
 
     [Fact]

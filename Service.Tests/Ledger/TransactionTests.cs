@@ -160,7 +160,7 @@ public sealed class TransactionTests : IDisposable
         var (a, _) = await log.ApplyAsync(LedgerCommand.Put("a", Json("1")));
         var damaged = Sample().Encode()[..^3];
 
-        var index = await log.AppendAndApplyAsync(new BinaryLogEntry { Content = damaged, Term = 1 });
+        var index = await log.AppendAndApplyAsync(new BinaryLogEntry { Content = damaged, Term = log.Term });
 
         Assert.Equal(1, log.Machine.UndecodableEntries);
         Assert.Equal(index, log.Store.Revision);

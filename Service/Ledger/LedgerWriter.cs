@@ -44,6 +44,11 @@ public sealed class LedgerWriter(ClusterView view, DiskSpace disk, IOptions<Ledg
         {
             await view.Raft.ReplicateAsync(command.Encode(), context, deadline.Token).ConfigureAwait(false);
         }
+        catch (NotLeaderOfTermException)
+        {
+            // Refused before anything was appended: leadership moved on between the check above and the append.
+            return new WriteOutcome.NotLeader(null);
+        }
         catch (IOException e) when (DiskSpace.IsDiskFull(e))
         {
             // The append itself failed, so nothing is in the log: not attempted.

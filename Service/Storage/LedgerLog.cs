@@ -99,6 +99,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     private long compactedThrough; // entries up to here are served as the snapshot, even while their segment file remains
     private long appliedIndex;
     private FollowerAppend? lastFollowerAppend;
+    private long leaderTerm; // the term this node last became leader in (its no-op's term); guarded by appendGate
     private volatile Exception? applyFailure;
     private int stopped;
     private int snapshotsInstalled;
@@ -391,6 +392,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         var input = InputOf(entry, payload);
         lock (appendGate)
         {
+            CheckLeaderOfTerm(entry);
             var index = log.LastIndex + 1;
             if (entry is IInputLogEntry { Context: { } context })
                 contexts[index] = context;
@@ -407,6 +409,21 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
 
             return index;
         }
+    }
+
+    /// <summary>
+    /// Refuses a leader append unless this node leads the entry's term: a new leader's first entry (.NEXT's
+    /// no-op, appended by the winning candidate) must carry the current term and starts the leadership;
+    /// every later entry must carry that same term, still current. See <see cref="NotLeaderOfTermException"/>.
+    /// </summary>
+    private void CheckLeaderOfTerm<TEntry>(TEntry entry)
+        where TEntry : IRaftLogEntry
+    {
+        var current = ((IPersistentState)this).Term;
+        if (entry.Term == current && typeof(TEntry) == typeof(EmptyLogEntry))
+            leaderTerm = current;
+        else if (entry.Term != current || entry.Term != leaderTerm)
+            throw new NotLeaderOfTermException(entry.Term, current, leaderTerm);
     }
 
     ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(ILogEntryProducer<TEntry> entries, long startIndex, bool skipCommitted, CancellationToken token) =>
