@@ -151,6 +151,8 @@ public static class LedgerNode
         builder.Services.AddSingleton<ClusterView>();
         builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddSingleton<ReadIndex>();
+        builder.Services.AddSingleton<CommitNotices>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CommitNotices>());
         builder.Services.AddSingleton<ReadGate>();
         builder.Services.AddSingleton<BlockingReads>();
         builder.Services.AddSingleton<LeaderPreferenceHold>();
@@ -236,6 +238,7 @@ public static class LedgerNode
         {
             raft.UseMiddleware<ClusterSecretMiddleware>();
             raft.Map(ReadIndex.Path, readIndex => readIndex.Run(ReadIndex.ServeAsync));
+            raft.Map(CommitNotices.Path, notice => notice.Run(CommitNotices.ServeAsync));
             raft.Map(LeaderPreferenceHold.Path, hold => hold.Run(LeaderPreferenceHold.ServeAsync));
             raft.Map(MemberInfo.Path, info => info.Run(MemberInfo.ServeAsync));
             raft.UseMiddleware<LeaderSuspicionMiddleware>();

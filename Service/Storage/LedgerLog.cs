@@ -149,6 +149,40 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     /// </summary>
     public void ForgetAcknowledgementsOfOthers(IReadOnlyList<string?> members) => tracker.Retain(members);
 
+    /// <summary>
+    /// Called when this node, as leader, committed everything in its log: .NEXT's next round may be a heartbeat away,
+    /// so followers are told at once (<see cref="AcceptCommitNotice"/>). Must return quickly (it runs on the commit path).
+    /// </summary>
+    public Action? CommitNoticeDue { get; set; }
+
+    /// <summary>What a commit notice tells followers now: this node's term, its commit index and the term of that entry.</summary>
+    public CommitNotice CurrentCommitNotice()
+    {
+        var index = CommitIndex;
+        return new CommitNotice(((IPersistentState)this).Term, index, TermAt(index) ?? 0);
+    }
+
+    /// <summary>
+    /// A follower's side of a commit notice: the leader of <paramref name="term"/> committed <paramref name="index"/>,
+    /// whose entry has term <paramref name="entryTerm"/>. When this node is in that term and holds that entry with that
+    /// term, its log equals the leader's up to it (Raft's log matching), so it commits it too. False when it may not.
+    /// </summary>
+    public bool AcceptCommitNotice(long term, long index, long entryTerm)
+    {
+        lock (appendGate) // no suffix is replaced between the check and the commit
+        {
+            if (term != ((IPersistentState)this).Term || index > log.LastIndex)
+                return false;
+            if (index <= CommitIndex)
+                return true;
+            if (TermAt(index) != entryTerm)
+                return false;
+            Interlocked.Increment(ref Calls.CommitNotice);
+            AdvanceCommit(index);
+            return true;
+        }
+    }
+
     /// <summary>This node's Raft address key (<see cref="ReplicationProbe.MemberKey"/>).</summary>
     public string Self { get; set; } = "self";
 
@@ -579,7 +613,11 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         // Raft §5.4.2: only an entry of the leader's own term is committed by counting copies; earlier ones follow it.
         // A lone member has nobody to disagree with and commits what it flushed.
         if (members.Count == 1 || TermAt(majority) == ((IPersistentState)this).Term)
+        {
             AdvanceCommit(majority);
+            if (majority >= log.LastIndex && members.Count > 1)
+                CommitNoticeDue?.Invoke(); // nothing left to replicate: no round would carry this commit before a heartbeat
+        }
     }
 
     private void AdvanceCommit(long index)
@@ -864,6 +902,9 @@ public sealed class LogCallCounts
     /// <summary>Replication reads the member acknowledged, attributed to it.</summary>
     public long Acknowledgement;
 
+    /// <summary>Commit notices that advanced this follower's commit index.</summary>
+    public long CommitNotice;
+
     /// <summary>Snapshot sends refused because the member already had the snapshot (turned into success).</summary>
     public long SnapshotAlreadyHeld;
 
@@ -873,3 +914,6 @@ public sealed class LogCallCounts
     /// <summary>Initialize calls.</summary>
     public long Initialize;
 }
+
+/// <summary>A leader's commit as a commit notice carries it: its term, its commit index, and the term of the entry there.</summary>
+public readonly record struct CommitNotice(long Term, long Index, long EntryTerm);

@@ -1,0 +1,129 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Connections;
+using GeoLedger.Storage;
+
+namespace GeoLedger.Cluster;
+
+/// <summary>
+/// Tells followers at once that the leader committed everything it holds. A follower otherwise learns
+/// a commit from the leader's next AppendEntries, and when nothing else is written that is a heartbeat
+/// away: a read of one's own write on a follower (<c>?minRevision=</c>) would wait out the rest of the
+/// heartbeat period. .NEXT runs one replication round at a time, so forcing a round per commit would
+/// delay the next write instead. The notice travels beside the rounds, over the Raft port: the
+/// leader's term, its commit index and the term of the entry there; a follower in that term holding
+/// that entry with that term commits it (<see cref="LedgerLog.AcceptCommitNotice"/>). Under load the
+/// rounds carry commits anyway and the log asks for notices only when it has nothing left to
+/// replicate; one notice per follower is on the wire at a time, and the newest commit follows it.
+/// A lost notice costs nothing: the next round carries the commit.
+/// </summary>
+public sealed class CommitNotices : BackgroundService
+{
+    /// <summary>The path followers serve on their Raft port.</summary>
+    public const string Path = "/geoledger/commit";
+
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(2);
+    private readonly ClusterView view;
+    private readonly LedgerLog log;
+    private readonly HttpClient http;
+    private readonly Lock gate = new();
+    private readonly HashSet<Uri> onTheWire = []; // guarded by gate
+    private TaskCompletionSource due = NewSignal();
+
+    /// <summary>Sends notices for <paramref name="log"/>'s commits to the members <paramref name="view"/> knows.</summary>
+    public CommitNotices(ClusterView view, LedgerLog log, IHttpMessageHandlerFactory handlers)
+    {
+        this.view = view;
+        this.log = log;
+        http = new HttpClient(handlers.CreateHandler(RaftHttpHandlerFactory.Name), disposeHandler: true);
+        log.CommitNoticeDue = () => due.TrySetResult();
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await due.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+            Interlocked.Exchange(ref due, NewSignal());
+            if (!view.IsLeader)
+                continue;
+            foreach (var member in view.Raft.Members)
+            {
+                if (member.IsRemote && member.EndPoint is UriEndPoint { Uri: var raft })
+                    Start(raft, stoppingToken);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        http.Dispose();
+        base.Dispose();
+    }
+
+    private void Start(Uri member, CancellationToken token)
+    {
+        lock (gate)
+        {
+            if (!onTheWire.Add(member))
+                return; // the sender sends the newest commit again when its notice is answered
+        }
+
+        _ = SendAsync(member, token);
+    }
+
+    /// <summary>Sends the current commit to <paramref name="member"/> until what it was told is current.</summary>
+    private async Task SendAsync(Uri member, CancellationToken token)
+    {
+        var sent = 0L;
+        try
+        {
+            while (!token.IsCancellationRequested && view.IsLeader)
+            {
+                var notice = log.CurrentCommitNotice();
+                if (notice.Index <= sent)
+                    return;
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+                deadline.CancelAfter(SendTimeout);
+                using var response = await http.PostAsync(UriOf(member, notice), content: null, deadline.Token).ConfigureAwait(false);
+                sent = notice.Index;
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The next replication round carries the commit.
+        }
+        finally
+        {
+            lock (gate)
+                onTheWire.Remove(member);
+        }
+    }
+
+    private static Uri UriOf(Uri member, CommitNotice notice) => new(member,
+        string.Create(CultureInfo.InvariantCulture, $"{Path}?term={notice.Term}&index={notice.Index}&entryTerm={notice.EntryTerm}"));
+
+    /// <summary>The follower's side: 204 when it committed (or had committed) the entry, 409 when it may not, 400 when malformed.</summary>
+    public static Task ServeAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        if (!TryRead(query, "term", out var term) || !TryRead(query, "index", out var index) || !TryRead(query, "entryTerm", out var entryTerm))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Task.CompletedTask;
+        }
+
+        var log = context.RequestServices.GetRequiredService<LedgerLog>();
+        context.Response.StatusCode = log.AcceptCommitNotice(term, index, entryTerm) ? StatusCodes.Status204NoContent : StatusCodes.Status409Conflict;
+        return Task.CompletedTask;
+    }
+
+    private static bool TryRead(IQueryCollection query, string name, out long value)
+    {
+        value = 0;
+        return query[name] is [{ } text] && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
