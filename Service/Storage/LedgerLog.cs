@@ -65,6 +65,8 @@ public sealed record LedgerLogOptions
 /// <item>Followers answer AppendEntries and InstallSnapshot only once the entries (the snapshot) are on disk.</item>
 /// <item>The leader's flush starts when it appends and runs beside replication; one flush covers every entry appended meanwhile.</item>
 /// <item>The leader commits the largest index of its own term that a true majority holds durably (its own flushed copy included), for any cluster size.</item>
+/// <item>A leader append is refused unless this node leads the entry's term (.NEXT may tag an entry with a term it just took from a newer leader).</item>
+/// <item>A follower also commits on the leader's commit notice (<see cref="GeoLedger.Cluster.CommitNotices"/>), not only on AppendEntries.</item>
 /// <item>Replication reads are capped in bytes, so catch-up always progresses.</item>
 /// <item>Snapshots are written in the background from an immutable version of the store; applying goes on.</item>
 /// </list>
