@@ -66,6 +66,20 @@ public sealed class RunFilesTests : IDisposable
     }
 
     [Fact]
+    public void The_state_record_goes_and_stays_with_the_history()
+    {
+        var files = Files() with { StatePath = Path.Combine(directory, "run-1-state.json") };
+        File.WriteAllText(files.StatePath!, "{}");
+
+        var said = files.Finish(passed: false, keepHistory: false);
+
+        Assert.True(File.Exists(files.StatePath));
+        Assert.Contains(files.StatePath!, said, StringComparison.Ordinal);
+        Assert.Null(files.Finish(passed: true, keepHistory: false));
+        Assert.False(File.Exists(files.StatePath));
+    }
+
+    [Fact]
     public void Watchers_are_an_option_of_run()
     {
         Assert.Equal(3, FaultRunOptions.Parse(["--watchers", "3"], out _)!.Watchers);

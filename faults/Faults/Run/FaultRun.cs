@@ -6,6 +6,7 @@ using System.Text;
 using GeoLedger.Faults.Checker;
 using GeoLedger.Faults.History;
 using GeoLedger.Faults.Lab;
+using GeoLedger.Faults.State;
 using GeoLedger.Faults.Watch;
 using GeoLedger.Faults.Workload;
 using GeoLedger.LocalCluster;
@@ -32,6 +33,7 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
         var nodeLogPath = Path.Combine(options.OutputDirectory, $"{runName}-nodes.log");
         var historyPath = Path.Combine(options.OutputDirectory, $"{runName}-history.json");
         var watchPath = Path.Combine(options.OutputDirectory, $"{runName}-watch.json");
+        var statePath = Path.Combine(options.OutputDirectory, $"{runName}-state.json");
         var root = Path.Combine(Path.GetTempPath(), "geoledger-faults-data", runName + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)));
         Say($"fault run: seed {options.Seed}, {options.Nodes} nodes, {options.Clients} clients, {options.Keys} keys, {options.Seconds} s{(options.Sabotage ? ", SABOTAGE (stale reads recorded as linearizable, watchers dropping a change per resume)" : "")}");
 
@@ -104,6 +106,11 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
             HistoryJson.Save(historyPath, new OperationHistory { Seed = options.Seed, Operations = history });
 
             var watchCheck = await watchRun.FinishAsync(options.Seed, watchPath, history, finalValues);
+            // Last: no client writes any more (the fence is in), so the voting members must settle on one identical state.
+            var (stateCheck, states) = await new EndStateCheck(cluster.Nodes.Select(n => (n.Id, n.PublicUrl)).ToList(), WatchPrefix).RunAsync(TimeSpan.FromSeconds(60));
+            new StateRecord { Seed = options.Seed, Prefix = WatchPrefix, Nodes = states, LeftOut = stateCheck.LeftOut, Problems = stateCheck.Problems }.Save(statePath);
+            var answerAnomalies = workers.SelectMany(w => w.Stats.AnswerAnomalies).ToList();
+            var answersChecked = workers.Sum(w => w.Stats.AnswersChecked);
             Say($"checking {history.Count} operations (time budget {options.CheckSeconds} s)...");
             var check = LinearizabilityChecker.Check(history, TimeSpan.FromSeconds(options.CheckSeconds));
             var lost = finalValues is null ? ["final reads did not complete within 60 s"] : LostWriteCheck.FindLostWrites(history, finalValues);
@@ -124,23 +131,33 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
             Say($"watch:              {watchCheck.Summary}");
             foreach (var line in watchCheck.Problems)
                 Say($"  {line}");
+            Say($"state check:        {stateCheck.Summary}");
+            foreach (var line in stateCheck.NotConverged is null ? stateCheck.Problems : [])
+                Say($"  {line}");
+            Say($"write answers:      {(answerAnomalies.Count == 0 ? "PASS" : $"FAIL ({answerAnomalies.Count} anomalies)")}: {answersChecked} checked against the entry written");
+            foreach (var line in answerAnomalies.Take(20))
+                Say($"  {line}");
             Say($"unexpected 5xx:     {(serverErrors.Count == 0 ? "none" : string.Join(", ", serverErrors.Select(e => $"{e.Value}×{e.Key}")))}");
             Say($"resends stopped:    {workers.Sum(w => w.Stats.ResendsStopped)} (requests whose connection dropped unanswered; see SingleSendHttp)");
 
             if (options.Sabotage)
             {
-                passed = check.Verdict == Verdict.NotLinearizable && !watchCheck.Passed;
+                // The sabotage only touches reads and watchers: the state and the write answers must still be right.
+                passed = check.Verdict == Verdict.NotLinearizable && !watchCheck.Passed && stateCheck.Passed && answerAnomalies.Count == 0;
                 Say(check.Verdict == Verdict.NotLinearizable
                     ? "sabotage: the checker caught the stale reads (as it must)"
                     : $"sabotage: the checker did NOT see the stale reads (verdict {check.Verdict}): FAIL");
                 Say(!watchCheck.Passed
                     ? "sabotage: the watch check caught the changes the watchers dropped after each resume (as it must)"
                     : "sabotage: the watch check did NOT see the dropped changes: FAIL");
+                if (!stateCheck.Passed || answerAnomalies.Count > 0)
+                    Say("sabotage: the state check or the write answers failed, which the sabotage does not cause: FAIL");
                 Say(passed ? "sabotage: PASS" : "sabotage: FAIL");
             }
             else
             {
-                passed = check.Verdict == Verdict.Linearizable && lost.Count == 0 && recovery is not null && serverErrors.Count == 0 && nemesis.Faults.Count > 0 && watchCheck.Passed;
+                passed = check.Verdict == Verdict.Linearizable && lost.Count == 0 && recovery is not null && serverErrors.Count == 0 && nemesis.Faults.Count > 0 && watchCheck.Passed
+                    && stateCheck.Passed && answerAnomalies.Count == 0;
                 Say(passed ? "verdict: PASS" : "verdict: FAIL");
             }
 
@@ -154,7 +171,7 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
                 Directory.Delete(root, recursive: true);
             else if (Directory.Exists(root))
                 Say($"node data folders kept for inspection: {root}");
-            if (new RunFiles(historyPath, nodeLogPath) { WatchPath = watchPath }.Finish(passed, options.KeepHistory) is { } kept)
+            if (new RunFiles(historyPath, nodeLogPath) { WatchPath = watchPath, StatePath = statePath }.Finish(passed, options.KeepHistory) is { } kept)
                 Say(kept);
         }
     }

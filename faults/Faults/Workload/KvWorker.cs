@@ -12,6 +12,7 @@ namespace GeoLedger.Faults.Workload;
 /// recorded with invocation and completion time and an outcome that is only "ok" or "fail" when the
 /// answer proves it (a timeout or a 504 is "unknown"). Values are unique per write, so a revision
 /// seen by a read stands for exactly one value and a compare-and-set on it is a CAS on that value.
+/// Every write's 200 must name the entry written (<see cref="WriteAnswerCheck"/>).
 /// </summary>
 public sealed class KvWorker(int client, IReadOnlyList<Uri> nodes, IReadOnlyList<string> keys, HistoryRecorder history, Random random, WorkloadControl control, int opsPerSecond)
 {
@@ -208,10 +209,13 @@ public sealed class KvWorker(int client, IReadOnlyList<Uri> nodes, IReadOnlyList
 
                 if (response.StatusCode == HttpStatusCode.OK && method != HttpMethod.Delete)
                 {
-                    using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false));
-                    var body = doc.RootElement;
-                    var text = body.GetProperty("value").ValueKind == JsonValueKind.String ? body.GetProperty("value").GetString() : body.GetProperty("value").GetRawText();
-                    return new Reply(response.StatusCode, text, body.GetProperty("revision").GetInt64(), Attempted: true);
+                    var body = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
+                    if (method == HttpMethod.Put)
+                        CheckWriteAnswer(key, value!, body, response);
+                    // A 200 that is not an entry proves nothing about the outcome: unknown (a write's anomaly is counted above).
+                    return EntryAnswer.Parse(body) is { } answer
+                        ? new Reply(response.StatusCode, answer.Value, answer.Revision, Attempted: true)
+                        : new Reply(0, null, 0, Attempted: true);
                 }
 
                 return new Reply(response.StatusCode, null, 0, Attempted: response.StatusCode != HttpStatusCode.ServiceUnavailable);
@@ -229,6 +233,12 @@ public sealed class KvWorker(int client, IReadOnlyList<Uri> nodes, IReadOnlyList
         }
 
         return new Reply(HttpStatusCode.TemporaryRedirect, null, 0, Attempted: false); // redirected twice: no leader took it
+    }
+
+    private void CheckWriteAnswer(string key, string written, string body, HttpResponseMessage response)
+    {
+        var header = response.Headers.TryGetValues(WriteAnswerCheck.RevisionHeader, out var values) ? values.FirstOrDefault() : null;
+        Stats.AnswerChecked(WriteAnswerCheck.Check(client, key, written, body, header));
     }
 
     private readonly record struct Reply(HttpStatusCode Status, string? Value, long Revision, bool Attempted);

@@ -4,10 +4,10 @@ using GeoLedger.Faults.History;
 
 namespace GeoLedger.Faults.Workload;
 
-/// <summary>What one client saw: outcomes, and any 5xx other than 503/504 (which fails the run).</summary>
+/// <summary>What one client saw: outcomes, any 5xx other than 503/504 and any write answer naming another entry (either fails the run).</summary>
 public sealed class WorkerStats
 {
-    private long ok, fail, unknown, resendsStopped;
+    private long ok, fail, unknown, resendsStopped, answersChecked;
 
     /// <summary>Unexpected server errors by status code.</summary>
     public ConcurrentDictionary<int, int> ServerErrors { get; } = new();
@@ -30,6 +30,20 @@ public sealed class WorkerStats
     public long ResendsStopped => Interlocked.Read(ref resendsStopped);
 
     public void ResendStopped() => Interlocked.Increment(ref resendsStopped);
+
+    /// <summary>Write answers (200) compared with what was written.</summary>
+    public long AnswersChecked => Interlocked.Read(ref answersChecked);
+
+    /// <summary>Write answers that named another entry than the one written (see <see cref="WriteAnswerCheck"/>); any fails the run.</summary>
+    public ConcurrentQueue<string> AnswerAnomalies { get; } = new();
+
+    /// <summary>Counts a checked write answer, and its anomaly when it has one.</summary>
+    public void AnswerChecked(string? anomaly)
+    {
+        Interlocked.Increment(ref answersChecked);
+        if (anomaly is not null)
+            AnswerAnomalies.Enqueue(anomaly);
+    }
 
     public void UnexpectedServerError(HttpStatusCode status) => ServerErrors.AddOrUpdate((int)status, 1, (_, n) => n + 1);
 }
