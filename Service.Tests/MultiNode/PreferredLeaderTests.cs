@@ -89,8 +89,9 @@ public sealed class PreferredLeaderTests(ITestOutputHelper output)
 
                 if (seen.Leader == other.Id && seen.PreferredMatch is { } match)
                 {
-                    // Caught up: it holds every entry (the writes are over, so the commit index is the last entry).
-                    var caughtUp = seen.PreferredStatus == "available" && match >= seen.CommitIndex;
+                    // Caught up as the service counts it (LeaderPreferenceRules.CatchUpSlack behind the commit index at most):
+                    // a strict match >= commit made a transfer within the slack, on a slow machine, look like one while it lagged.
+                    var caughtUp = seen.PreferredStatus == "available" && LeaderPreferenceRules.IsCaughtUp(match, seen.CommitIndex);
                     if (caughtUp)
                     {
                         caughtUpAt ??= clock.Elapsed;

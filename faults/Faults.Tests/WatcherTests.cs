@@ -107,7 +107,9 @@ public sealed class WatcherTests
                     using var client = await listener.AcceptTcpClientAsync(stop.Token);
                     await using var stream = client.GetStream();
                     using var reader = new StreamReader(stream, Encoding.ASCII, leaveOpen: true);
-                    var target = (await reader.ReadLineAsync(stop.Token))!.Split(' ')[1];
+                    if (await reader.ReadLineAsync(stop.Token) is not { } requestLine)
+                        continue; // a connection closed before it sent a request (a connect the client gave up on)
+                    var target = requestLine.Split(' ')[1];
                     string? lastEventId = null;
                     for (var line = await reader.ReadLineAsync(stop.Token); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync(stop.Token))
                     {
