@@ -10,8 +10,9 @@ namespace GeoLedger.Cluster;
 /// away: a read of one's own write on a follower (<c>?minRevision=</c>) would wait out the rest of the
 /// heartbeat period. .NEXT runs one replication round at a time, so forcing a round per commit would
 /// delay the next write instead. The notice travels beside the rounds, over the Raft port: the
-/// leader's term, its commit index and the term of the entry there; a follower in that term holding
-/// that entry with that term commits it (<see cref="LedgerLog.AcceptCommitNotice"/>). Under load the
+/// leader's term, its commit index and the term of the entry there; a follower holding that entry
+/// with that term commits it (<see cref="LedgerLog.AcceptCommitNotice"/>; a notice that overtakes the
+/// AppendEntries carrying its entry waits for it there). Under load the
 /// rounds carry commits anyway and the log asks for notices only when it has nothing left to
 /// replicate; one notice per follower is on the wire at a time, and the newest commit follows it.
 /// A lost notice costs nothing: the next round carries the commit.
@@ -104,7 +105,7 @@ public sealed class CommitNotices : BackgroundService
     private static Uri UriOf(Uri member, CommitNotice notice) => new(member,
         string.Create(CultureInfo.InvariantCulture, $"{Path}?term={notice.Term}&index={notice.Index}&entryTerm={notice.EntryTerm}"));
 
-    /// <summary>The follower's side: 204 when it committed (or had committed) the entry, 409 when it may not, 400 when malformed.</summary>
+    /// <summary>The follower's side: 204 when it committed (or had committed) the entry, 202 when it keeps the notice for the entry's arrival, 409 when it may not, 400 when malformed.</summary>
     public static Task ServeAsync(HttpContext context)
     {
         var query = context.Request.Query;
@@ -115,7 +116,12 @@ public sealed class CommitNotices : BackgroundService
         }
 
         var log = context.RequestServices.GetRequiredService<LedgerLog>();
-        context.Response.StatusCode = log.AcceptCommitNotice(term, index, entryTerm) ? StatusCodes.Status204NoContent : StatusCodes.Status409Conflict;
+        context.Response.StatusCode = log.AcceptCommitNotice(term, index, entryTerm) switch
+        {
+            CommitNoticeOutcome.Committed => StatusCodes.Status204NoContent,
+            CommitNoticeOutcome.Pending => StatusCodes.Status202Accepted,
+            _ => StatusCodes.Status409Conflict,
+        };
         return Task.CompletedTask;
     }
 

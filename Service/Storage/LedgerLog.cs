@@ -102,6 +102,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     private long appliedIndex;
     private FollowerAppend? lastFollowerAppend;
     private long leaderTerm; // the term this node last became leader in (its no-op's term); guarded by appendGate
+    private CommitNotice? pendingNotice; // a commit notice for an entry not appended yet; guarded by appendGate
     private volatile Exception? applyFailure;
     private int stopped;
     private int snapshotsInstalled;
@@ -166,23 +167,46 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
 
     /// <summary>
     /// A follower's side of a commit notice: the leader of <paramref name="term"/> committed <paramref name="index"/>,
-    /// whose entry has term <paramref name="entryTerm"/>. When this node is in that term and holds that entry with that
-    /// term, its log equals the leader's up to it (Raft's log matching), so it commits it too. False when it may not.
+    /// whose entry has term <paramref name="entryTerm"/>. A committed entry stays committed whoever leads later, and a
+    /// node holding that entry with that term holds the leader's log up to it (Raft's log matching), so it commits it
+    /// too, whatever term it is in now (the notice's term is reported, not required: a follower that has not yet heard
+    /// of a new leader's term would otherwise drop its first notices). A notice for an entry not appended yet (the
+    /// notice overtook the AppendEntries carrying it) is kept and checked again after each append.
     /// </summary>
-    public bool AcceptCommitNotice(long term, long index, long entryTerm)
+    public CommitNoticeOutcome AcceptCommitNotice(long term, long index, long entryTerm)
     {
         lock (appendGate) // no suffix is replaced between the check and the commit
         {
-            if (term != ((IPersistentState)this).Term || index > log.LastIndex)
-                return false;
-            if (index <= CommitIndex)
-                return true;
-            if (TermAt(index) != entryTerm)
-                return false;
-            Interlocked.Increment(ref Calls.CommitNotice);
-            AdvanceCommit(index);
-            return true;
+            if (index > log.LastIndex)
+            {
+                if (pendingNotice is not { } kept || kept.Index < index)
+                    pendingNotice = new CommitNotice(term, index, entryTerm);
+                return CommitNoticeOutcome.Pending;
+            }
+
+            return CommitNoticed(new CommitNotice(term, index, entryTerm)) ? CommitNoticeOutcome.Committed : CommitNoticeOutcome.Refused;
         }
+    }
+
+    /// <summary>Commits up to <paramref name="notice"/>'s index if this log holds its entry with its term; the caller holds appendGate.</summary>
+    private bool CommitNoticed(CommitNotice notice)
+    {
+        if (notice.Index <= CommitIndex)
+            return true;
+        if (TermAt(notice.Index) != notice.EntryTerm)
+            return false;
+        Interlocked.Increment(ref Calls.CommitNotice);
+        AdvanceCommit(notice.Index);
+        return true;
+    }
+
+    /// <summary>After a follower append: a kept notice whose entry has now arrived commits it (or is dropped when it cannot).</summary>
+    private void CheckPendingNotice()
+    {
+        if (pendingNotice is not { } notice || notice.Index > log.LastIndex)
+            return;
+        pendingNotice = null;
+        CommitNoticed(notice);
     }
 
     /// <summary>This node's Raft address key (<see cref="ReplicationProbe.MemberKey"/>).</summary>
@@ -552,6 +576,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
             }
 
             log.Append(firstIndex, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(inputs));
+            CheckPendingNotice();
         }
     }
 
@@ -919,3 +944,16 @@ public sealed class LogCallCounts
 
 /// <summary>A leader's commit as a commit notice carries it: its term, its commit index, and the term of the entry there.</summary>
 public readonly record struct CommitNotice(long Term, long Index, long EntryTerm);
+
+/// <summary>What a follower did with a commit notice.</summary>
+public enum CommitNoticeOutcome
+{
+    /// <summary>It committed up to the notice's index (or had already).</summary>
+    Committed,
+
+    /// <summary>It lacks the entry yet: the notice is kept and applied when the entry is appended.</summary>
+    Pending,
+
+    /// <summary>Its entry there has another term (its log differs from the leader's there): nothing changed.</summary>
+    Refused,
+}
