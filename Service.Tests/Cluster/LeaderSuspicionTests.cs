@@ -77,6 +77,27 @@ public sealed class LeaderSuspicionTests
     }
 
     [Fact]
+    public void The_connection_of_a_message_being_processed_closing_makes_the_leader_suspect_at_once()
+    {
+        var connection = new object();
+        suspicion.Heard(connection);
+        using var closing = new CancellationTokenSource();
+        using (suspicion.HearingStarted(closing.Token))
+        {
+            Assert.False(suspicion.IsSuspect);
+            closing.Cancel(); // the leader died while this node still waits to flush what it sent
+            Assert.True(suspicion.IsSuspect);
+            suspicion.ConnectionClosed(connection);
+            suspicion.HearingEnded(acceptedOn: connection, closing.Token);
+        }
+
+        Assert.True(suspicion.IsSuspect);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        suspicion.Heard(new object()); // a leader heard from again
+        Assert.False(suspicion.IsSuspect);
+    }
+
+    [Fact]
     public void An_older_connection_closing_does_not_make_the_leader_suspect()
     {
         var old = new object();

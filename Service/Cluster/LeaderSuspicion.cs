@@ -32,6 +32,7 @@ public sealed class LeaderSuspicion
     private long lostAt = Never;
     private object? leaderConnection;
     private int hearing;
+    private bool closedWhileHearing; // a message's connection closed while it was processed; reset when none is processed, or by the next accepted one
     private TaskCompletionSource? change;
 
     /// <summary>A suspicion that starts after <paramref name="suspectAfter"/> without an accepted message.</summary>
@@ -52,7 +53,7 @@ public sealed class LeaderSuspicion
         get
         {
             if (Volatile.Read(ref hearing) > 0)
-                return false;
+                return Volatile.Read(ref closedWhileHearing); // its sender died while this node processed it
             var heard = Volatile.Read(ref lastHeard);
             return heard == Never || Volatile.Read(ref lostAt) >= heard || time.GetTimestamp() - heard > suspectAfterTicks;
         }
@@ -61,8 +62,17 @@ public sealed class LeaderSuspicion
     /// <summary>The suspicion for a heartbeat period of <paramref name="heartbeat"/>.</summary>
     public static LeaderSuspicion ForHeartbeat(TimeSpan heartbeat, TimeProvider? time = null) => new(heartbeat * MissedHeartbeats, time);
 
-    /// <summary>A message that may come from the leader (AppendEntries, InstallSnapshot) is being processed.</summary>
-    public void HearingStarted() => Interlocked.Increment(ref hearing);
+    /// <summary>
+    /// A message that may come from the leader (AppendEntries, InstallSnapshot) is being processed; it arrived on a
+    /// connection that <paramref name="connectionClosed"/> reports closing. Dispose the result when it ends. A
+    /// connection closing meanwhile makes the leader suspect at once: a message being processed no longer vouches
+    /// for a sender that died (until the next accepted message).
+    /// </summary>
+    public CancellationTokenRegistration HearingStarted(CancellationToken connectionClosed = default)
+    {
+        Interlocked.Increment(ref hearing);
+        return connectionClosed.Register(static state => Volatile.Write(ref ((LeaderSuspicion)state!).closedWhileHearing, true), this);
+    }
 
     /// <summary>
     /// That message is done; when this node accepted it (its sender is the leader of the current
@@ -80,7 +90,8 @@ public sealed class LeaderSuspicion
                 ConnectionClosed(acceptedOn);
         }
 
-        Interlocked.Decrement(ref hearing);
+        if (Interlocked.Decrement(ref hearing) == 0)
+            Volatile.Write(ref closedWhileHearing, false); // from here the rules above decide (an accepted message's closed connection stamped lostAt)
     }
 
     /// <summary>
@@ -92,6 +103,7 @@ public sealed class LeaderSuspicion
     {
         if (connection is not null)
             Volatile.Write(ref leaderConnection, connection);
+        Volatile.Write(ref closedWhileHearing, false);
         Volatile.Write(ref lastHeard, time.GetTimestamp());
         Wake();
     }

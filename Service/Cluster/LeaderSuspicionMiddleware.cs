@@ -20,7 +20,7 @@ internal sealed class LeaderSuspicionMiddleware(RequestDelegate next, LeaderSusp
 
         object? acceptedOn = null;
         var closed = context.Features.Get<IConnectionLifetimeFeature>()?.ConnectionClosed ?? context.RequestAborted;
-        suspicion.HearingStarted();
+        using var watch = suspicion.HearingStarted(closed);
         try
         {
             await next(context);
