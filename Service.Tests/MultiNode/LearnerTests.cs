@@ -26,10 +26,10 @@ public sealed class LearnerTests
             var voters = cluster.Nodes.Nodes.ToList();
             var members = await cluster.Nodes.MembersSeenByAsync(leader);
             var learner = cluster.Nodes.StartJoining("node-3", members, new Dictionary<string, string> { ["Ledger:TestAppendDelayMs"] = "3000" });
-            await WaitUntilAsync(async () => (await MembershipClient.ClusterSeenByAsync(http, learner)) is not null, TimeSpan.FromSeconds(60), "the learner answers");
+            await Conditions.WaitUntilAsync(async () => (await MembershipClient.ClusterSeenByAsync(http, learner)) is not null, TimeSpan.FromSeconds(60), "the learner answers");
             var outputBefore = cluster.Output.Length;
             var adding = MembershipClient.SendAsync(http, leader.PublicUrl, HttpMethod.Post, "/v1/cluster/members", MembershipClient.AddBody(learner.Spec.Member));
-            await WaitUntilAsync(() => Task.FromResult(cluster.Output[outputBefore..].Contains($"[{leader.Id}]", StringComparison.Ordinal) && cluster.Output[outputBefore..].Contains("Membership change started: add node-3", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "the leader starts adding the learner");
+            await Conditions.WaitUntilAsync(() => Task.FromResult(cluster.Output[outputBefore..].Contains($"[{leader.Id}]", StringComparison.Ordinal) && cluster.Output[outputBefore..].Contains("Membership change started: add node-3", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "the leader starts adding the learner");
 
             // Writes commit without the learner, and no voter lists it.
             using (var write = await KvClient.PutAsync(http, leader.PublicUrl, "while-learning", "2"))
@@ -55,7 +55,7 @@ public sealed class LearnerTests
             cluster.Nodes.StartJoining(learner.Spec, members);
             await MembershipClient.UntilDoneAsync(cluster.Nodes, () => voters.Where(v => v.IsRunning).ToList(), HttpMethod.Post, "/v1/cluster/members", MembershipClient.AddBody(learner.Spec.Member), TimeSpan.FromSeconds(90));
             foreach (var voter in voters)
-                await WaitUntilAsync(async () => (await MembershipClient.ClusterSeenByAsync(http, voter))?.Members.Contains("node-3") == true, TimeSpan.FromSeconds(60), $"{voter.Id} lists node-3");
+                await Conditions.WaitUntilAsync(async () => (await MembershipClient.ClusterSeenByAsync(http, voter))?.Members.Contains("node-3") == true, TimeSpan.FromSeconds(60), $"{voter.Id} lists node-3");
         });
     }
 
@@ -63,16 +63,5 @@ public sealed class LearnerTests
     {
         var doc = await http.GetFromJsonAsync<JsonElement>(new Uri(node.PublicUrl, "/v1/cluster"));
         return doc.GetProperty("term").GetInt64();
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"timed out waiting until {what}");
-            await Task.Delay(50);
-        }
     }
 }

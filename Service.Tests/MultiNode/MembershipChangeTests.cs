@@ -53,7 +53,7 @@ public sealed class MembershipChangeTests
             // A removed node says so and answers the API with 410; it does not disturb the others' elections.
             foreach (var gone in leaving)
             {
-                await WaitUntilAsync(async () => (await MembershipClient.ClusterSeenByAsync(cluster.Nodes.Http, gone))?.Membership == "removed", TimeSpan.FromSeconds(30), $"{gone.Id} reports itself removed");
+                await Conditions.WaitUntilAsync(async () => (await MembershipClient.ClusterSeenByAsync(cluster.Nodes.Http, gone))?.Membership == "removed", TimeSpan.FromSeconds(30), $"{gone.Id} reports itself removed");
                 var (status, _, _) = await KvClient.GetAsync(cluster.Nodes.Http, gone.PublicUrl, Counter);
                 Assert.Equal(HttpStatusCode.Gone, status);
             }
@@ -78,7 +78,7 @@ public sealed class MembershipChangeTests
         var marker = $"[{leader.Id}] ";
         var started = cluster.Output.Length;
         var task = run();
-        await WaitUntilAsync(() => Task.FromResult(cluster.Output[started..].Split('\n').Any(l => l.StartsWith(marker, StringComparison.Ordinal) && l.Contains("Membership change started: " + change.Split(' ')[0], StringComparison.Ordinal)) || task.IsCompleted), TimeSpan.FromSeconds(60), $"{leader.Id} starts '{change}'");
+        await Conditions.WaitUntilAsync(() => Task.FromResult(cluster.Output[started..].Split('\n').Any(l => l.StartsWith(marker, StringComparison.Ordinal) && l.Contains("Membership change started: " + change.Split(' ')[0], StringComparison.Ordinal)) || task.IsCompleted), TimeSpan.FromSeconds(60), $"{leader.Id} starts '{change}'");
         await leader.KillAsync();
         await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30), cluster.Voters.Where(n => n.IsRunning && n.Id != change.Split(' ')[1]).ToList());
         leader.Start();
@@ -91,7 +91,7 @@ public sealed class MembershipChangeTests
     private static async Task ExpectVotersAsync(TestCluster cluster, IReadOnlyList<string> expected)
     {
         foreach (var node in cluster.Voters)
-            await WaitUntilAsync(async () => (await MembershipClient.ClusterSeenByAsync(cluster.Nodes.Http, node))?.Members.SequenceEqual(expected) == true, TimeSpan.FromSeconds(60), $"{node.Id} lists {string.Join(",", expected)}");
+            await Conditions.WaitUntilAsync(async () => (await MembershipClient.ClusterSeenByAsync(cluster.Nodes.Http, node))?.Members.SequenceEqual(expected) == true, TimeSpan.FromSeconds(60), $"{node.Id} lists {string.Join(",", expected)}");
     }
 
     private static async Task<long> ReadCounterEverywhereAsync(TestCluster cluster)
@@ -102,19 +102,8 @@ public sealed class MembershipChangeTests
         Assert.Equal(HttpStatusCode.OK, status);
         var final = long.Parse(value!);
         foreach (var node in voters)
-            await WaitUntilAsync(async () => (await KvClient.GetAsync(cluster.Nodes.Http, node.PublicUrl, Counter, "local")).Value == value, TimeSpan.FromSeconds(30), $"{node.Id} holds counter {value}");
+            await Conditions.WaitUntilAsync(async () => (await KvClient.GetAsync(cluster.Nodes.Http, node.PublicUrl, Counter, "local")).Value == value, TimeSpan.FromSeconds(30), $"{node.Id} holds counter {value}");
         return final;
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"timed out waiting until {what}");
-            await Task.Delay(50);
-        }
     }
 
     /// <summary>Clients incrementing one counter by compare-and-set, each retrying on conflicts, redirects and failures.</summary>
@@ -187,7 +176,7 @@ public sealed class MembershipChangeTests
         }
 
         public async Task WaitForAcknowledgedAsync(int count) =>
-            await WaitUntilAsync(() => Task.FromResult(Acknowledged >= count), TimeSpan.FromSeconds(60), $"{count} increments are acknowledged");
+            await Conditions.WaitUntilAsync(() => Task.FromResult(Acknowledged >= count), TimeSpan.FromSeconds(60), $"{count} increments are acknowledged");
 
         public async Task StopAsync(IEnumerable<Task> clients)
         {

@@ -1,0 +1,17 @@
+namespace GeoLedger.Tests.MultiNode;
+
+/// <summary>Waiting on a cluster's state in multi-node tests: a condition polled until it holds or a timeout passes.</summary>
+public static class Conditions
+{
+    /// <summary>Polls <paramref name="condition"/> every 50 ms until it holds; throws <see cref="TimeoutException"/> naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"timed out waiting until {what}");
+            await Task.Delay(50);
+        }
+    }
+}
