@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using System.Threading.Channels;
 
 namespace GeoLedger.LocalCluster.Geo;
 
@@ -15,10 +14,16 @@ namespace GeoLedger.LocalCluster.Geo;
 /// without serializing throughput. A half-close or close travels on with the same delay; a reset
 /// closes both sides at once.
 /// </summary>
+/// <remarks>
+/// Every connection direction has a thread of its own that reads and one that releases (blocking socket calls,
+/// no thread pool): the proxies run inside test and benchmark processes, and a link must keep its delay when
+/// the process's thread pool is busy or starved (a stalled link would look like a network partition to Raft).
+/// </remarks>
 public sealed class DelayProxy : IAsyncDisposable
 {
     private const int ChunkBytes = 64 * 1024;
     private const int MaxHeadBytes = 16 * 1024;
+    private const int StackBytes = 256 * 1024;
     private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
     private static readonly long SpinTicks = Stopwatch.Frequency / 500; // the last 2 ms of a wait
     private readonly Socket listener;
@@ -26,8 +31,9 @@ public sealed class DelayProxy : IAsyncDisposable
     private readonly Func<string, TimeSpan>? delayForHead;
     private readonly CancellationTokenSource stopping = new();
     private readonly ConcurrentDictionary<Socket, byte> open = new();
-    private readonly Task accepting;
+    private readonly Thread accepting;
     private int accepted;
+    private long maxLateTicks;
 
     private DelayProxy(EndPoint target, TimeSpan delay, Func<string, TimeSpan>? delayForHead, int port)
     {
@@ -48,7 +54,7 @@ public sealed class DelayProxy : IAsyncDisposable
         }
 
         Port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        accepting = Task.Run(AcceptAsync);
+        accepting = Run(Accept, $"delay proxy :{Port}");
     }
 
     /// <summary>The loopback port the proxy listens on.</summary>
@@ -62,6 +68,12 @@ public sealed class DelayProxy : IAsyncDisposable
 
     /// <summary>Connections accepted so far.</summary>
     public int Accepted => Volatile.Read(ref accepted);
+
+    /// <summary>
+    /// The most any chunk of bytes left the proxy after its release time (arrival + delay): how far the emulated
+    /// link fell behind its delay, from this machine's scheduling or a receiver that stopped reading.
+    /// </summary>
+    public TimeSpan MaxLateness => TimeSpan.FromSeconds(Interlocked.Read(ref maxLateTicks) / (double)Stopwatch.Frequency);
 
     /// <summary>Starts a proxy on 127.0.0.1:<paramref name="port"/> (0: any free port) to <paramref name="target"/>, delaying each direction by <paramref name="delay"/>.</summary>
     public static DelayProxy Start(EndPoint target, TimeSpan delay, int port = 0) => new(target, delay, null, port);
@@ -81,57 +93,68 @@ public sealed class DelayProxy : IAsyncDisposable
         listener.Dispose();
         foreach (var socket in open.Keys)
             socket.Dispose();
-        try
-        {
-            await accepting.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        stopping.Dispose();
+        await Task.Run(() => accepting.Join(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
     }
 
-    private async Task AcceptAsync()
+    private static Thread Run(Action body, string name)
+    {
+        var thread = new Thread(new ThreadStart(body), StackBytes) { IsBackground = true, Name = name };
+        thread.Start();
+        return thread;
+    }
+
+    private void Accept()
     {
         while (!stopping.IsCancellationRequested)
         {
             Socket client;
             try
             {
-                client = await listener.AcceptAsync(stopping.Token).ConfigureAwait(false);
+                client = listener.Accept();
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is ObjectDisposedException or SocketException)
             {
                 return;
             }
 
             Interlocked.Increment(ref accepted);
-            _ = Task.Run(() => ServeAsync(client));
+            Run(() => Serve(client), $"delay proxy :{Port} up");
         }
     }
 
-    private async Task ServeAsync(Socket client)
+    // This thread carries the client's bytes to the target; another carries the answers back.
+    private void Serve(Socket client)
     {
         client.NoDelay = true;
         using var server = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         open[client] = 0;
         open[server] = 0;
         using var broken = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+
+        // Blocking calls do not watch a token: a break (a reset, the proxy stopping) closes both sockets, which ends them.
+        using var closeOnBreak = broken.Token.Register(() =>
+        {
+            client.Dispose();
+            server.Dispose();
+        });
+        Thread? down = null;
         try
         {
-            await server.ConnectAsync(target, broken.Token).ConfigureAwait(false);
-            var (delay, head, headAt) = delayForHead is null ? (Delay, default(ArraySegment<byte>), 0L) : await SniffAsync(client, broken.Token).ConfigureAwait(false);
-            var up = PumpAsync(client, server, delay, head, headAt, broken);
-            var down = PumpAsync(server, client, delay, default, 0, broken);
-            await Task.WhenAll(up, down).ConfigureAwait(false);
+            if (stopping.IsCancellationRequested)
+                return;
+            server.Connect(target);
+            var (delay, head, headAt) = delayForHead is null ? (Delay, default(ArraySegment<byte>), 0L) : Sniff(client);
+            down = Run(() => Pump(server, client, delay, default, 0, broken), $"delay proxy :{Port} down");
+            Pump(client, server, delay, head, headAt, broken);
         }
         catch (Exception)
         {
-            // the target refused, a side reset, or the proxy stops: both sides close now
+            // the target refused, the client reset, or the proxy stops: both sides close now
+            broken.Cancel();
         }
         finally
         {
+            down?.Join(); // before broken is disposed: the other direction's threads still use it
             open.TryRemove(client, out _);
             open.TryRemove(server, out _);
             client.Dispose();
@@ -139,18 +162,20 @@ public sealed class DelayProxy : IAsyncDisposable
     }
 
     // Reads until the end of the first request's head (or 16 KiB, or 5 s) and picks the delay from it.
-    private async Task<(TimeSpan Delay, ArraySegment<byte> Head, long At)> SniffAsync(Socket client, CancellationToken token)
+    private (TimeSpan Delay, ArraySegment<byte> Head, long At) Sniff(Socket client)
     {
         var buffer = new byte[MaxHeadBytes];
         var length = 0;
         long at = 0;
-        using var patience = CancellationTokenSource.CreateLinkedTokenSource(token);
-        patience.CancelAfter(TimeSpan.FromSeconds(5));
+        var patience = Stopwatch.StartNew();
         try
         {
             while (length < buffer.Length && buffer.AsSpan(0, length).IndexOf(HeadEnd) < 0)
             {
-                var n = await client.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, patience.Token).ConfigureAwait(false);
+                var left = TimeSpan.FromSeconds(5) - patience.Elapsed;
+                if (left <= TimeSpan.Zero || !client.Poll(left, SelectMode.SelectRead))
+                    break; // no head in time: forward what came with the fallback delay
+                var n = client.Receive(buffer, length, buffer.Length - length, SocketFlags.None);
                 if (n == 0)
                     break;
                 if (length == 0)
@@ -158,65 +183,64 @@ public sealed class DelayProxy : IAsyncDisposable
                 length += n;
             }
         }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        catch (SocketException) when (length > 0)
         {
-            // no head in time: forward what came with the fallback delay
+            // the client went away after part of a head: forward what came; the pump sees the end
         }
 
         var delay = length > 0 ? delayForHead!(Encoding.Latin1.GetString(buffer, 0, length)) : Delay;
         return (delay, new ArraySegment<byte>(buffer, 0, length), at);
     }
 
-    // One direction: a reader stamps chunks as they arrive, a writer releases each at its stamp + delay.
-    private static async Task PumpAsync(Socket from, Socket to, TimeSpan delay, ArraySegment<byte> first, long firstAt, CancellationTokenSource broken)
+    // One direction: this thread stamps chunks as they arrive, a releasing thread sends each at its stamp + delay.
+    private void Pump(Socket from, Socket to, TimeSpan delay, ArraySegment<byte> first, long firstAt, CancellationTokenSource broken)
     {
-        var queue = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
-        var writing = ReleaseAsync(queue.Reader, to, delay, broken);
+        using var queue = new BlockingCollection<Chunk>(1024);
+        var releasing = Run(() => Release(queue, to, delay, broken), $"delay proxy :{Port} release");
         try
         {
             if (first.Count > 0)
             {
                 var copy = ArrayPool<byte>.Shared.Rent(first.Count);
                 first.AsSpan().CopyTo(copy);
-                await queue.Writer.WriteAsync(new Chunk(copy, first.Count, firstAt), broken.Token).ConfigureAwait(false);
+                queue.Add(new Chunk(copy, first.Count, firstAt), broken.Token);
             }
 
             while (true)
             {
                 var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
-                var n = await from.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, broken.Token).ConfigureAwait(false);
-                var at = Stopwatch.GetTimestamp();
-                await queue.Writer.WriteAsync(new Chunk(buffer, n, at), broken.Token).ConfigureAwait(false);
+                var n = from.Receive(buffer, SocketFlags.None);
+                queue.Add(new Chunk(buffer, n, Stopwatch.GetTimestamp()), broken.Token);
                 if (n == 0)
-                    break; // end of stream: the writer half-closes the other side after the delay
+                    break; // end of stream: the releasing thread half-closes the other side after the delay
             }
 
-            queue.Writer.Complete();
+            queue.CompleteAdding();
         }
-        catch (Exception e)
+        catch (Exception)
         {
-            queue.Writer.TryComplete(e);
-            await broken.CancelAsync().ConfigureAwait(false);
-            from.Dispose();
-            to.Dispose();
-            throw;
+            // a reset, or the other side's break closed this socket: everything ends
+            queue.CompleteAdding();
+            broken.Cancel();
         }
         finally
         {
-            await writing.ConfigureAwait(false);
+            releasing.Join();
         }
     }
 
-    private static async Task ReleaseAsync(ChannelReader<Chunk> queue, Socket to, TimeSpan delay, CancellationTokenSource broken)
+    private void Release(BlockingCollection<Chunk> queue, Socket to, TimeSpan delay, CancellationTokenSource broken)
     {
         var delayTicks = (long)(delay.TotalSeconds * Stopwatch.Frequency);
         try
         {
-            await foreach (var chunk in queue.ReadAllAsync(broken.Token).ConfigureAwait(false))
+            foreach (var chunk in queue.GetConsumingEnumerable(broken.Token))
             {
                 try
                 {
-                    await WaitUntilAsync(chunk.At + delayTicks, broken.Token).ConfigureAwait(false);
+                    var due = chunk.At + delayTicks;
+                    WaitUntil(due, broken.Token);
+                    RecordLateness(Stopwatch.GetTimestamp() - due);
                     if (chunk.Length == 0)
                     {
                         to.Shutdown(SocketShutdown.Send);
@@ -225,7 +249,7 @@ public sealed class DelayProxy : IAsyncDisposable
 
                     var sent = 0;
                     while (sent < chunk.Length)
-                        sent += await to.SendAsync(chunk.Buffer.AsMemory(sent, chunk.Length - sent), SocketFlags.None, broken.Token).ConfigureAwait(false);
+                        sent += to.Send(chunk.Buffer, sent, chunk.Length - sent, SocketFlags.None);
                 }
                 finally
                 {
@@ -236,18 +260,34 @@ public sealed class DelayProxy : IAsyncDisposable
         catch (Exception)
         {
             // a side reset or the proxy stops: the other direction ends too
-            await broken.CancelAsync().ConfigureAwait(false);
-            to.Dispose();
+            broken.Cancel();
+        }
+        finally
+        {
+            foreach (var left in queue.GetConsumingEnumerable())
+                ArrayPool<byte>.Shared.Return(left.Buffer);
         }
     }
 
-    // A timer sleeps until about 2 ms before the release and a spin does the rest: timers fire up to a
+    private void RecordLateness(long ticks)
+    {
+        var seen = Interlocked.Read(ref maxLateTicks);
+        while (ticks > seen)
+        {
+            var before = Interlocked.CompareExchange(ref maxLateTicks, ticks, seen);
+            if (before == seen)
+                return;
+            seen = before;
+        }
+    }
+
+    // The thread sleeps until about 2 ms before the release and spins the rest: a sleep ends up to a
     // millisecond late, which would add ~1 ms to every delayed direction (10% of a 20 ms link).
-    private static async Task WaitUntilAsync(long due, CancellationToken token)
+    private static void WaitUntil(long due, CancellationToken token)
     {
         var coarse = due - SpinTicks - Stopwatch.GetTimestamp();
-        if (coarse > 0)
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Floor(coarse * 1000.0 / Stopwatch.Frequency)), token).ConfigureAwait(false);
+        if (coarse > 0 && token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Floor(coarse * 1000.0 / Stopwatch.Frequency))))
+            throw new OperationCanceledException(token);
         while (Stopwatch.GetTimestamp() < due)
         {
             token.ThrowIfCancellationRequested();

@@ -44,6 +44,9 @@ public sealed class GeoCluster : IAsyncDisposable
     /// </summary>
     public int RaftConnections => raftProxies.Sum(p => p.Accepted);
 
+    /// <summary>The most any proxy of this cluster released bytes after their time (see <see cref="DelayProxy.MaxLateness"/>).</summary>
+    public TimeSpan MaxLinkLateness => proxies.Max(p => p.MaxLateness);
+
     /// <summary>
     /// Starts <paramref name="perRegion"/> nodes in each region. Client ports are <paramref name="clientBase"/>+i,
     /// Raft ports +2000, client proxies from +1000 (region by region); free ports when null. Raft proxies take free ports.

@@ -71,6 +71,9 @@ internal sealed class GeoEtcd(string root, IReadOnlyList<string> regions) : IAsy
     /// <summary>The URL a client in <paramref name="clientRegion"/> uses for member <paramref name="member"/>.</summary>
     public Uri ClientUrl(string clientRegion, int member) => clientProxies[(clientRegion, member)].Url;
 
+    /// <summary>The most any proxy of this cluster released bytes after their time (see <see cref="DelayProxy.MaxLateness"/>).</summary>
+    public TimeSpan MaxLinkLateness => proxies.Max(p => p.MaxLateness);
+
     /// <summary>Index of the leader every member names.</summary>
     public async Task<int> LeaderAsync(CancellationToken token)
     {

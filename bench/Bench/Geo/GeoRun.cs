@@ -78,6 +78,7 @@ internal static class GeoRun
                 g["read-linearizable"] = await MeasureAsync(ops, i => client.GetAsync(new Uri(far, $"v1/kv/geo-near-{i % ops}?consistency=linearizable"), token), token).ConfigureAwait(false);
                 g["read-min-revision"] = await MinRevisionAsync(client, ops, far, u => cluster.ForClientIn(clientRegion, u), notes, token).ConfigureAwait(false);
                 g["read-local"] = await MeasureAsync(ops, i => client.GetAsync(new Uri(far, $"v1/kv/geo-near-{i % ops}?consistency=local"), token), token).ConfigureAwait(false);
+                notes.Add($"GeoLedger run: the emulated links released bytes at most {cluster.MaxLinkLateness.TotalMilliseconds:0.00} ms after their time (DelayProxy.MaxLateness).");
                 await cluster.StopAsync().ConfigureAwait(false);
             }
             catch (Exception e) when (e is TimeoutException or InvalidOperationException or HttpRequestException)
@@ -107,6 +108,7 @@ internal static class GeoRun
                 e2["read-linearizable"] = await MeasureAsync(ops, i => client.RangeEtcdAsync(far, $"geo-near-{i % ops}", serializable: false, revision: null, token), token).ConfigureAwait(false);
                 e2["read-min-revision"] = await EtcdAtRevisionAsync(client, ops, far, token).ConfigureAwait(false);
                 e2["read-local"] = await MeasureAsync(ops, i => client.RangeEtcdAsync(far, $"geo-near-{i % ops}", serializable: true, revision: null, token), token).ConfigureAwait(false);
+                notes.Add($"etcd run: the emulated links released bytes at most {etcd.MaxLinkLateness.TotalMilliseconds:0.00} ms after their time.");
                 if (etcd.Unidentified > 0)
                     notes.Add($"etcd: {etcd.Unidentified} peer connections carried no X-PeerURLs (health probes, version checks) and went undelayed; every Raft message stream and pipeline request carries it.");
             }
