@@ -65,9 +65,10 @@ public static class PortAllocator
 
     private static void ClaimBlock()
     {
-        var blocks = (EphemeralStart() - Lowest) / BlockSize;
+        var ephemeral = EphemeralStart();
+        var blocks = (ephemeral - Lowest) / BlockSize;
         if (blocks <= 0)
-            throw new InvalidOperationException($"The kernel's ephemeral ports start at {EphemeralStart()}, below {Lowest}: no port can be handed out that an outgoing connection could not take first (raise the start of /proc/sys/net/ipv4/ip_local_port_range)");
+            throw new InvalidOperationException($"The kernel's ephemeral ports start at {ephemeral}, below {Lowest}: no port can be handed out that an outgoing connection could not take first (raise the start of /proc/sys/net/ipv4/ip_local_port_range)");
         Directory.CreateDirectory(LockFolder);
         var first = Random.Shared.Next(blocks); // processes started together rarely try the same blocks first
         for (var k = 0; k < blocks; k++)
@@ -89,7 +90,7 @@ public static class PortAllocator
             return;
         }
 
-        throw new InvalidOperationException($"Every block of ports from {Lowest} to {EphemeralStart() - 1} is claimed by other processes (locks in {LockFolder})");
+        throw new InvalidOperationException($"Every block of ports from {Lowest} to {ephemeral - 1} is claimed by other processes (locks in {LockFolder})");
     }
 
     private static bool IsFree(int port)

@@ -30,7 +30,6 @@ public sealed class DelayProxy : IAsyncDisposable
     private readonly EndPoint target;
     private readonly Func<string, TimeSpan>? delayForHead;
     private readonly CancellationTokenSource stopping = new();
-    private readonly ConcurrentDictionary<Socket, byte> open = new();
     private readonly Thread accepting;
     private int accepted;
     private long maxLateTicks;
@@ -90,9 +89,7 @@ public sealed class DelayProxy : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync().ConfigureAwait(false);
-        listener.Dispose();
-        foreach (var socket in open.Keys)
-            socket.Dispose();
+        listener.Dispose(); // each connection's sockets close through its break token, linked to stopping
         await Task.Run(() => accepting.Join(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
     }
 
@@ -127,8 +124,6 @@ public sealed class DelayProxy : IAsyncDisposable
     {
         client.NoDelay = true;
         using var server = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        open[client] = 0;
-        open[server] = 0;
         using var broken = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
 
         // Blocking calls do not watch a token: a break (a reset, the proxy stopping) closes both sockets, which ends them.
@@ -140,8 +135,6 @@ public sealed class DelayProxy : IAsyncDisposable
         Thread? down = null;
         try
         {
-            if (stopping.IsCancellationRequested)
-                return;
             server.Connect(target);
             var (delay, head, headAt) = delayForHead is null ? (Delay, default(ArraySegment<byte>), 0L) : Sniff(client);
             down = Run(() => Pump(server, client, delay, default, 0, broken), $"delay proxy :{Port} down");
@@ -155,8 +148,6 @@ public sealed class DelayProxy : IAsyncDisposable
         finally
         {
             down?.Join(); // before broken is disposed: the other direction's threads still use it
-            open.TryRemove(client, out _);
-            open.TryRemove(server, out _);
             client.Dispose();
         }
     }
