@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using GeoLedger.Cluster;
 
 namespace GeoLedger.Tests.Cluster;
@@ -134,6 +136,37 @@ public sealed class LeaderSuspicionTests
         suspicion.HearingEnded(acceptedOn: new object());
         await change.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.NotSame(change, suspicion.NextChange());
+    }
+
+    [Fact]
+    public async Task A_leader_connection_whose_peer_closed_makes_the_leader_suspect_before_the_server_reports_the_close()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var leader = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await leader.ConnectAsync(listener.LocalEndPoint!);
+        using var accepted = await listener.AcceptAsync();
+        var connection = new RaftConnection(accepted);
+
+        suspicion.Heard(connection);
+        await leader.SendAsync("AppendEntries"u8.ToArray(), SocketFlags.None); // unread bytes are not an end
+        Assert.False(suspicion.IsSuspect);
+
+        leader.Close(); // the leader's process ends; nobody calls ConnectionClosed
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!connection.PeerClosed() && DateTime.UtcNow < deadline)
+        {
+            accepted.Receive(new byte[64]); // what the server would read before it sees the end
+        }
+
+        Assert.True(connection.PeerClosed(), "the socket never showed the peer's close");
+        Assert.True(suspicion.IsSuspect);
+        using (suspicion.HearingStarted())
+            Assert.True(suspicion.IsSuspect); // a message still being processed does not vouch for it either
+
+        suspicion.Heard(); // a new leader becomes known: the old one's connection no longer counts
+        Assert.False(suspicion.IsSuspect);
     }
 
     /// <summary>A clock that moves only when told.</summary>

@@ -9,7 +9,8 @@ namespace GeoLedger.Cluster;
 /// <item>nothing from it was accepted for longer than <see cref="SuspectAfter"/> (a few heartbeat
 /// periods: a frozen, partitioned or vanished machine), or</item>
 /// <item>the connection that carried its last accepted message closed since (a crashed or stopped
-/// process: the kernel closes its sockets at once).</item>
+/// process: the kernel closes its sockets at once; seen on the socket itself, <see cref="RaftConnection"/>,
+/// before the server's own report of the close arrives).</item>
 /// </list>
 /// The next accepted message, or a new leader becoming known, ends the suspicion. While the leader is
 /// suspect, requests that would go to it wait instead (<see cref="ClusterView.WaitForLeaderAsync"/>).
@@ -31,6 +32,7 @@ public sealed class LeaderSuspicion
     private long lastHeard = Never;
     private long lostAt = Never;
     private object? leaderConnection;
+    private RaftConnection? probed; // the connection of the last accepted message, looked at directly until a new leader is known
     private int hearing;
     private bool closedWhileHearing; // a message's connection closed while it was processed; reset when none is processed, or by the next accepted one
     private TaskCompletionSource? change;
@@ -53,9 +55,9 @@ public sealed class LeaderSuspicion
         get
         {
             if (Volatile.Read(ref hearing) > 0)
-                return Volatile.Read(ref closedWhileHearing); // its sender died while this node processed it
+                return Volatile.Read(ref closedWhileHearing) || LeaderConnectionEnded(); // its sender died while this node processed it
             var heard = Volatile.Read(ref lastHeard);
-            return heard == Never || Volatile.Read(ref lostAt) >= heard || time.GetTimestamp() - heard > suspectAfterTicks;
+            return heard == Never || Volatile.Read(ref lostAt) >= heard || time.GetTimestamp() - heard > suspectAfterTicks || LeaderConnectionEnded();
         }
     }
 
@@ -103,6 +105,7 @@ public sealed class LeaderSuspicion
     {
         if (connection is not null)
             Volatile.Write(ref leaderConnection, connection);
+        Volatile.Write(ref probed, connection as RaftConnection); // a new leader (null) is not judged by the old one's connection
         Volatile.Write(ref closedWhileHearing, false);
         Volatile.Write(ref lastHeard, time.GetTimestamp());
         Wake();
@@ -117,6 +120,9 @@ public sealed class LeaderSuspicion
         if (ReferenceEquals(Volatile.Read(ref leaderConnection), connection))
             Volatile.Write(ref lostAt, time.GetTimestamp());
     }
+
+    // The peer of the last accepted message's connection is gone, seen on its socket before the server reports the close.
+    private bool LeaderConnectionEnded() => Volatile.Read(ref probed) is { } connection && connection.PeerClosed();
 
     /// <summary>
     /// A task that completes the next time the leader is heard from or a leader becomes known. Take

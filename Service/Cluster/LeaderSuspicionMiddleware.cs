@@ -61,7 +61,7 @@ internal sealed class LeaderSuspicionMiddleware(RequestDelegate next, LeaderSusp
         {
             if (items.TryGetValue(typeof(LeaderSuspicionMiddleware), out var known) && known is not null)
                 return known;
-            var connection = new object();
+            var connection = new RaftConnection(context.Features.Get<IConnectionSocketFeature>()?.Socket);
             items[typeof(LeaderSuspicionMiddleware)] = connection;
             lifetime.ConnectionClosed.Register(() => suspicion.ConnectionClosed(connection));
             return connection;
