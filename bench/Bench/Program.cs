@@ -134,7 +134,7 @@ try
     if (options.Runs("geo"))
     {
         await QuietAsync();
-        geo = await GeoLedger.Bench.Geo.GeoRun.RunAsync(options.GeoRegions, options.GeoOps, floor, temp, Progress, stop.Token);
+        geo = await GeoLedger.Bench.Geo.GeoRun.RunAsync(options.GeoRegions, options.GeoOps, TimeSpan.FromSeconds(options.Warmup), floor, temp, Progress, stop.Token);
         foreach (var row in geo.Rows)
             Progress($"geo {row.Id,-18} GeoLedger p50 {row.GeoLedger?.P50Ms,7:0.00} ms p99 {row.GeoLedger?.P99Ms,7:0.00} ms  etcd p50 {row.Etcd?.P50Ms,7:0.00} ms p99 {row.Etcd?.P99Ms,7:0.00} ms  goal {row.GoalMs,6:0.0} ms");
     }

@@ -34,11 +34,13 @@ internal sealed record GeoResult(
 /// </summary>
 internal static class GeoRun
 {
-    private const int Warmup = 10;
+    /// <summary>Unmeasured requests before each row's measured ones, at the least (see <see cref="GeoRun.Warmup"/>).</summary>
+    private const int MinWarmupOps = 10;
 
-    public static async Task<GeoResult> RunAsync(IReadOnlyList<string> regions, int ops, DiskFloor? floor, string temp, Action<string> progress, CancellationToken token)
+    public static async Task<GeoResult> RunAsync(IReadOnlyList<string> regions, int ops, TimeSpan warmup, DiskFloor? floor, string temp, Action<string> progress, CancellationToken token)
     {
         GeoLinks.Validate(regions);
+        var w = new Warmup(warmup);
         var notes = new List<string>();
         floor ??= await DiskFloor.MeasureAsync(Path.Combine(temp, "geo-floor")).ConfigureAwait(false);
         var fsync = floor.OverwriteMs; // the log writes into preallocated segments
@@ -73,11 +75,11 @@ internal static class GeoRun
                 var far = cluster.ClientUrl(clientRegion, follower);
                 await WaitWritableAsync(() => client.PutGeoLedgerAsync(near, "geo-probe", u => u, token), token).ConfigureAwait(false);
 
-                g["write-near"] = await MeasureAsync(ops, i => client.PutGeoLedgerAsync(near, $"geo-near-{i}", u => u, token), token).ConfigureAwait(false);
-                g["write-far"] = await MeasureAsync(ops, i => client.PutGeoLedgerAsync(far, $"geo-far-{i}", u => cluster.ForClientIn(clientRegion, u), token), token).ConfigureAwait(false);
-                g["read-linearizable"] = await MeasureAsync(ops, i => client.GetAsync(new Uri(far, $"v1/kv/geo-near-{i % ops}?consistency=linearizable"), token), token).ConfigureAwait(false);
-                g["read-min-revision"] = await MinRevisionAsync(client, ops, far, u => cluster.ForClientIn(clientRegion, u), notes, token).ConfigureAwait(false);
-                g["read-local"] = await MeasureAsync(ops, i => client.GetAsync(new Uri(far, $"v1/kv/geo-near-{i % ops}?consistency=local"), token), token).ConfigureAwait(false);
+                g["write-near"] = await MeasureAsync(ops, w, i => client.PutGeoLedgerAsync(near, $"geo-near-{i}", u => u, token), token).ConfigureAwait(false);
+                g["write-far"] = await MeasureAsync(ops, w, i => client.PutGeoLedgerAsync(far, $"geo-far-{i}", u => cluster.ForClientIn(clientRegion, u), token), token).ConfigureAwait(false);
+                g["read-linearizable"] = await MeasureAsync(ops, w, i => client.GetAsync(new Uri(far, $"v1/kv/geo-near-{i % ops}?consistency=linearizable"), token), token).ConfigureAwait(false);
+                g["read-min-revision"] = await MinRevisionAsync(client, ops, w, far, u => cluster.ForClientIn(clientRegion, u), notes, token).ConfigureAwait(false);
+                g["read-local"] = await MeasureAsync(ops, w, i => client.GetAsync(new Uri(far, $"v1/kv/geo-near-{i % ops}?consistency=local"), token), token).ConfigureAwait(false);
                 notes.Add($"GeoLedger run: the emulated links released bytes at most {cluster.MaxLinkLateness.TotalMilliseconds:0.00} ms after their time (DelayProxy.MaxLateness).");
                 await cluster.StopAsync().ConfigureAwait(false);
             }
@@ -103,11 +105,11 @@ internal static class GeoRun
                 var far = etcd.ClientUrl(clientRegion, follower);
                 await WaitWritableAsync(async () => (await client.PutEtcdAsync(near, "geo-probe", token).ConfigureAwait(false)).Status, token).ConfigureAwait(false);
 
-                e2["write-near"] = await MeasureAsync(ops, async i => (await client.PutEtcdAsync(near, $"geo-near-{i}", token).ConfigureAwait(false)).Status, token).ConfigureAwait(false);
-                e2["write-far"] = await MeasureAsync(ops, async i => (await client.PutEtcdAsync(far, $"geo-far-{i}", token).ConfigureAwait(false)).Status, token).ConfigureAwait(false);
-                e2["read-linearizable"] = await MeasureAsync(ops, i => client.RangeEtcdAsync(far, $"geo-near-{i % ops}", serializable: false, revision: null, token), token).ConfigureAwait(false);
-                e2["read-min-revision"] = await EtcdAtRevisionAsync(client, ops, far, token).ConfigureAwait(false);
-                e2["read-local"] = await MeasureAsync(ops, i => client.RangeEtcdAsync(far, $"geo-near-{i % ops}", serializable: true, revision: null, token), token).ConfigureAwait(false);
+                e2["write-near"] = await MeasureAsync(ops, w, async i => (await client.PutEtcdAsync(near, $"geo-near-{i}", token).ConfigureAwait(false)).Status, token).ConfigureAwait(false);
+                e2["write-far"] = await MeasureAsync(ops, w, async i => (await client.PutEtcdAsync(far, $"geo-far-{i}", token).ConfigureAwait(false)).Status, token).ConfigureAwait(false);
+                e2["read-linearizable"] = await MeasureAsync(ops, w, i => client.RangeEtcdAsync(far, $"geo-near-{i % ops}", serializable: false, revision: null, token), token).ConfigureAwait(false);
+                e2["read-min-revision"] = await EtcdAtRevisionAsync(client, ops, w, far, token).ConfigureAwait(false);
+                e2["read-local"] = await MeasureAsync(ops, w, i => client.RangeEtcdAsync(far, $"geo-near-{i % ops}", serializable: true, revision: null, token), token).ConfigureAwait(false);
                 notes.Add($"etcd run: the emulated links released bytes at most {etcd.MaxLinkLateness.TotalMilliseconds:0.00} ms after their time.");
                 if (etcd.Unidentified > 0)
                     notes.Add($"etcd: {etcd.Unidentified} peer connections carried no X-PeerURLs (health probes, version checks) and went undelayed; every Raft message stream and pipeline request carries it.");
@@ -137,7 +139,7 @@ internal static class GeoRun
 
     // Each op: the client writes through the leader, then reads its write on the far follower; only the read is timed.
     // The client writes where it reads, as etcd's row does: through the follower in its region (307 followed to the leader).
-    private static async Task<GeoStats?> MinRevisionAsync(GeoClient client, int ops, Uri far, Func<Uri, Uri> mapRedirect, List<string> notes, CancellationToken token)
+    private static async Task<GeoStats?> MinRevisionAsync(GeoClient client, int ops, Warmup warmup, Uri far, Func<Uri, Uri> mapRedirect, List<string> notes, CancellationToken token)
     {
         var (status, revision) = await client.PutGeoLedgerWithRevisionAsync(far, "geo-rev-probe", token, mapRedirect).ConfigureAwait(false);
         if (status != 200 || revision is null)
@@ -160,55 +162,84 @@ internal static class GeoRun
             return null;
         }
 
-        var latencies = new List<double>();
-        var failures = new Dictionary<string, int>();
-        for (var i = 0; i < ops + Warmup; i++)
+        async Task WriteThenReadAsync(int i, List<double>? latencies, Dictionary<string, int>? failures)
         {
             var (s, n) = await client.PutGeoLedgerWithRevisionAsync(far, $"geo-rev-{i}", token, mapRedirect).ConfigureAwait(false);
             if (s != 200 || n is null)
-                continue;
+                return;
             var clock = Stopwatch.StartNew();
             var read = await client.GetAsync(new Uri(far, $"v1/kv/geo-rev-{i}?minRevision={n}"), token).ConfigureAwait(false);
-            if (i >= Warmup)
+            if (latencies is not null && failures is not null)
                 Count(read, clock.Elapsed, latencies, failures);
         }
+
+        var latencies = new List<double>();
+        var failures = new Dictionary<string, int>();
+        var since = Stopwatch.StartNew();
+        for (var w = 0; !warmup.Done(w, since); w++)
+            await WriteThenReadAsync(ops + w, null, null).ConfigureAwait(false);
+        for (var i = 0; i < ops; i++)
+            await WriteThenReadAsync(i, latencies, failures).ConfigureAwait(false);
 
         return Stats(latencies, failures);
     }
 
     // etcd has no wait-for-revision read: a serializable read at the write's revision answers an error while the member is behind.
-    private static async Task<GeoStats?> EtcdAtRevisionAsync(GeoClient client, int ops, Uri far, CancellationToken token)
+    private static async Task<GeoStats?> EtcdAtRevisionAsync(GeoClient client, int ops, Warmup warmup, Uri far, CancellationToken token)
     {
-        var latencies = new List<double>();
-        var failures = new Dictionary<string, int>();
-        for (var i = 0; i < ops + Warmup; i++)
+        async Task WriteThenReadAsync(int i, List<double>? latencies, Dictionary<string, int>? failures)
         {
             var (s, n) = await client.PutEtcdAsync(far, $"geo-rev-{i}", token).ConfigureAwait(false);
             if (s != 200 || n is null)
-                continue;
+                return;
             var clock = Stopwatch.StartNew();
             var read = await client.RangeEtcdAsync(far, $"geo-rev-{i}", serializable: true, revision: n, token).ConfigureAwait(false);
-            if (i >= Warmup)
+            if (latencies is not null && failures is not null)
                 Count(read, clock.Elapsed, latencies, failures);
+        }
+
+        var latencies = new List<double>();
+        var failures = new Dictionary<string, int>();
+        var since = Stopwatch.StartNew();
+        for (var w = 0; !warmup.Done(w, since); w++)
+            await WriteThenReadAsync(ops + w, null, null).ConfigureAwait(false);
+        for (var i = 0; i < ops; i++)
+            await WriteThenReadAsync(i, latencies, failures).ConfigureAwait(false);
+
+        return Stats(latencies, failures);
+    }
+
+    private static async Task<GeoStats> MeasureAsync(int ops, Warmup warmup, Func<int, Task<int>> op, CancellationToken token)
+    {
+        var since = Stopwatch.StartNew();
+        for (var w = 0; !warmup.Done(w, since); w++)
+        {
+            token.ThrowIfCancellationRequested();
+            await op(ops + w).ConfigureAwait(false);
+        }
+
+        var latencies = new List<double>();
+        var failures = new Dictionary<string, int>();
+        for (var i = 0; i < ops; i++)
+        {
+            token.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            var status = await op(i).ConfigureAwait(false);
+            Count(status, clock.Elapsed, latencies, failures);
         }
 
         return Stats(latencies, failures);
     }
 
-    private static async Task<GeoStats> MeasureAsync(int ops, Func<int, Task<int>> op, CancellationToken token)
+    /// <summary>
+    /// A row's warm-up, the same for both systems: unmeasured requests for at least the benchmark's warm-up time
+    /// (<c>--warmup</c>, as the local rows have) and at least <see cref="MinWarmupOps"/> of them. A fresh node's
+    /// first tens of requests run code the JIT has not optimized yet; a row that started after 10 requests
+    /// measured that in its p99.
+    /// </summary>
+    private readonly record struct Warmup(TimeSpan Time)
     {
-        var latencies = new List<double>();
-        var failures = new Dictionary<string, int>();
-        for (var i = 0; i < ops + Warmup; i++)
-        {
-            token.ThrowIfCancellationRequested();
-            var clock = Stopwatch.StartNew();
-            var status = await op(i >= Warmup ? i - Warmup : ops + i).ConfigureAwait(false);
-            if (i >= Warmup)
-                Count(status, clock.Elapsed, latencies, failures);
-        }
-
-        return Stats(latencies, failures);
+        public bool Done(int sent, Stopwatch since) => sent >= MinWarmupOps && since.Elapsed >= Time;
     }
 
     private static void Count(int status, TimeSpan elapsed, List<double> latencies, Dictionary<string, int> failures)
