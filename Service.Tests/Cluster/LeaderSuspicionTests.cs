@@ -169,6 +169,53 @@ public sealed class LeaderSuspicionTests
         Assert.False(suspicion.IsSuspect);
     }
 
+    [Fact]
+    public async Task A_leader_connection_the_server_is_reading_never_looks_closed()
+    {
+        // The leader streams messages while the server side reads them as fast as they come, as Kestrel does; a probe
+        // that looks twice (readable? then: how many bytes?) sees an end whenever the reader empties the socket between
+        // the two looks, which made a busy follower suspect its live leader.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var leader = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await leader.ConnectAsync(listener.LocalEndPoint!);
+        using var accepted = await listener.AcceptAsync();
+        var connection = new RaftConnection(accepted);
+        using var stop = new CancellationTokenSource();
+        var sender = Task.Factory.StartNew(() =>
+        {
+            var message = "AppendEntries"u8.ToArray();
+            while (!stop.IsCancellationRequested)
+                leader.Send(message);
+        }, TaskCreationOptions.LongRunning);
+        var reader = Task.Factory.StartNew(() =>
+        {
+            var buffer = new byte[4096];
+            while (accepted.Receive(buffer) > 0)
+            {
+            }
+        }, TaskCreationOptions.LongRunning);
+
+        var probes = 0;
+        var falseEnds = 0;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            probes++;
+            if (connection.PeerClosed())
+                falseEnds++;
+        }
+
+        stop.Cancel();
+        await sender.WaitAsync(TimeSpan.FromSeconds(10));
+        leader.Shutdown(SocketShutdown.Send);
+        await reader.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(probes > 1000, $"only {probes} probes ran");
+        Assert.Equal(0, falseEnds);
+        Assert.True(connection.PeerClosed()); // and the end, once it comes, is seen
+    }
+
     /// <summary>A clock that moves only when told.</summary>
     private sealed class ManualTime : TimeProvider
     {
