@@ -162,54 +162,45 @@ internal static class GeoRun
             return null;
         }
 
-        async Task WriteThenReadAsync(int i, List<double>? latencies, Dictionary<string, int>? failures)
+        // Only the read is timed; a write that failed times nothing.
+        return await MeasureTimedAsync(ops, warmup, async i =>
         {
             var (s, n) = await client.PutGeoLedgerWithRevisionAsync(far, $"geo-rev-{i}", token, mapRedirect).ConfigureAwait(false);
             if (s != 200 || n is null)
-                return;
+                return null;
             var clock = Stopwatch.StartNew();
             var read = await client.GetAsync(new Uri(far, $"v1/kv/geo-rev-{i}?minRevision={n}"), token).ConfigureAwait(false);
-            if (latencies is not null && failures is not null)
-                Count(read, clock.Elapsed, latencies, failures);
-        }
-
-        var latencies = new List<double>();
-        var failures = new Dictionary<string, int>();
-        var since = Stopwatch.StartNew();
-        for (var w = 0; !warmup.Done(w, since); w++)
-            await WriteThenReadAsync(ops + w, null, null).ConfigureAwait(false);
-        for (var i = 0; i < ops; i++)
-            await WriteThenReadAsync(i, latencies, failures).ConfigureAwait(false);
-
-        return Stats(latencies, failures);
+            return (read, clock.Elapsed);
+        }, token).ConfigureAwait(false);
     }
 
     // etcd has no wait-for-revision read: a serializable read at the write's revision answers an error while the member is behind.
     private static async Task<GeoStats?> EtcdAtRevisionAsync(GeoClient client, int ops, Warmup warmup, Uri far, CancellationToken token)
     {
-        async Task WriteThenReadAsync(int i, List<double>? latencies, Dictionary<string, int>? failures)
+        return await MeasureTimedAsync(ops, warmup, async i =>
         {
             var (s, n) = await client.PutEtcdAsync(far, $"geo-rev-{i}", token).ConfigureAwait(false);
             if (s != 200 || n is null)
-                return;
+                return null;
             var clock = Stopwatch.StartNew();
             var read = await client.RangeEtcdAsync(far, $"geo-rev-{i}", serializable: true, revision: n, token).ConfigureAwait(false);
-            if (latencies is not null && failures is not null)
-                Count(read, clock.Elapsed, latencies, failures);
-        }
-
-        var latencies = new List<double>();
-        var failures = new Dictionary<string, int>();
-        var since = Stopwatch.StartNew();
-        for (var w = 0; !warmup.Done(w, since); w++)
-            await WriteThenReadAsync(ops + w, null, null).ConfigureAwait(false);
-        for (var i = 0; i < ops; i++)
-            await WriteThenReadAsync(i, latencies, failures).ConfigureAwait(false);
-
-        return Stats(latencies, failures);
+            return (read, clock.Elapsed);
+        }, token).ConfigureAwait(false);
     }
 
-    private static async Task<GeoStats> MeasureAsync(int ops, Warmup warmup, Func<int, Task<int>> op, CancellationToken token)
+    private static Task<GeoStats> MeasureAsync(int ops, Warmup warmup, Func<int, Task<int>> op, CancellationToken token) =>
+        MeasureTimedAsync(ops, warmup, async i =>
+        {
+            var clock = Stopwatch.StartNew();
+            var status = await op(i).ConfigureAwait(false);
+            return (status, clock.Elapsed);
+        }, token);
+
+    /// <summary>
+    /// Runs <paramref name="op"/> through the warm-up (unmeasured, numbered from <paramref name="ops"/> on), then
+    /// <paramref name="ops"/> times (numbered 0 on), counting each status and time it reports (null: nothing to count).
+    /// </summary>
+    private static async Task<GeoStats> MeasureTimedAsync(int ops, Warmup warmup, Func<int, Task<(int Status, TimeSpan Elapsed)?>> op, CancellationToken token)
     {
         var since = Stopwatch.StartNew();
         for (var w = 0; !warmup.Done(w, since); w++)
@@ -223,9 +214,8 @@ internal static class GeoRun
         for (var i = 0; i < ops; i++)
         {
             token.ThrowIfCancellationRequested();
-            var clock = Stopwatch.StartNew();
-            var status = await op(i).ConfigureAwait(false);
-            Count(status, clock.Elapsed, latencies, failures);
+            if (await op(i).ConfigureAwait(false) is { } timed)
+                Count(timed.Status, timed.Elapsed, latencies, failures);
         }
 
         return Stats(latencies, failures);
