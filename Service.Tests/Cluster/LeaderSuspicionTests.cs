@@ -141,12 +141,9 @@ public sealed class LeaderSuspicionTests
     [Fact]
     public async Task A_leader_connection_whose_peer_closed_makes_the_leader_suspect_before_the_server_reports_the_close()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        using var leader = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await leader.ConnectAsync(listener.LocalEndPoint!);
-        using var accepted = await listener.AcceptAsync();
+        var (leaderEnd, acceptedEnd) = await ConnectAsync();
+        using var leader = leaderEnd;
+        using var accepted = acceptedEnd;
         var connection = new RaftConnection(accepted);
 
         suspicion.Heard(connection);
@@ -175,12 +172,9 @@ public sealed class LeaderSuspicionTests
         // The leader streams messages while the server side reads them as fast as they come, as Kestrel does; a probe
         // that looks twice (readable? then: how many bytes?) sees an end whenever the reader empties the socket between
         // the two looks, which made a busy follower suspect its live leader.
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen();
-        using var leader = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await leader.ConnectAsync(listener.LocalEndPoint!);
-        using var accepted = await listener.AcceptAsync();
+        var (leaderEnd, acceptedEnd) = await ConnectAsync();
+        using var leader = leaderEnd;
+        using var accepted = acceptedEnd;
         var connection = new RaftConnection(accepted);
         using var stop = new CancellationTokenSource();
         var sender = Task.Factory.StartNew(() =>
@@ -214,6 +208,17 @@ public sealed class LeaderSuspicionTests
         Assert.True(probes > 1000, $"only {probes} probes ran");
         Assert.Equal(0, falseEnds);
         Assert.True(connection.PeerClosed()); // and the end, once it comes, is seen
+    }
+
+    /// <summary>A loopback TCP connection: the leader's end and the end the server side accepted.</summary>
+    private static async Task<(Socket Leader, Socket Accepted)> ConnectAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        var leader = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await leader.ConnectAsync(listener.LocalEndPoint!);
+        return (leader, await listener.AcceptAsync());
     }
 
     /// <summary>A clock that moves only when told.</summary>
