@@ -94,6 +94,78 @@ public sealed class SegmentedLogTests : IDisposable
         Assert.Equal(5, one[0].Index);
     }
 
+    /// <summary>The array a payload is a slice of: the same array as the one appended means it came from memory.</summary>
+    private static byte[] ArrayOf(StoredEntry entry) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(entry.Payload, out var segment) ? segment.Array! : throw new InvalidOperationException("not an array");
+
+    [Fact]
+    public async Task Retained_entries_are_read_from_memory_beside_entries_read_from_disk_with_the_same_metadata()
+    {
+        using var log = Open();
+        var kept = Enumerable.Range(1, 5).Select(i => new LogEntryInput(3, LogEntryFlags.HasCommandId, 40 + i, Encoding.UTF8.GetBytes($"kept {i}"))).ToArray();
+        log.Append(1, kept.AsSpan(0, 3), retain: true);
+        log.Append(4, [Entry(3, "from disk 4")]);
+        log.Append(5, kept.AsSpan(4, 1), retain: true);
+        await FlushAsync(log);
+
+        var entries = ReadAll(log);
+        Assert.Equal(["kept 1", "kept 2", "kept 3", "from disk 4", "kept 5"], entries.Select(Text));
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], entries.Select(e => e.Index));
+        Assert.All(entries, e => Assert.Equal(3, e.Term));
+        Assert.Equal([41, 42, 43, 0, 45], entries.Select(e => e.CommandId));
+        Assert.Equal([true, true, true, false, true], entries.Select(e => e.Flags == LogEntryFlags.HasCommandId));
+        foreach (var i in new[] { 0, 1, 2, 4 })
+            Assert.Same(MemoryArray(kept[i]), ArrayOf(entries[i]));
+        Assert.Equal(kept.Sum(e => e.Payload.Length) - kept[3].Payload.Length, log.RetainedBytes);
+
+        // A byte budget counts entries from memory like entries from disk.
+        var some = new List<StoredEntry>();
+        Assert.Equal(2, log.Read(1, 5, 7, some));
+    }
+
+    private static byte[] MemoryArray(LogEntryInput input) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(input.Payload, out var segment) ? segment.Array! : throw new InvalidOperationException("not an array");
+
+    [Fact]
+    public void Truncation_reset_and_compaction_drop_retained_entries_so_a_replaced_entry_is_never_served_from_memory()
+    {
+        using var log = Open();
+        for (var i = 1; i <= 300; i++)
+            log.Append(i, [Entry(1, $"{i}:" + new string('x', 100))], retain: true);
+
+        log.TruncateFrom(200);
+        log.Append(200, [Entry(2, "200 in term 2")]);
+        var read = new List<StoredEntry>();
+        log.Read(199, 200, long.MaxValue, read);
+        Assert.Equal(["199:" + new string('x', 100), "200 in term 2"], read.Select(Text));
+        Assert.Equal(2, read[1].Term);
+        Assert.Equal(Enumerable.Range(1, 199).Sum(i => $"{i}:".Length + 100), log.RetainedBytes); // 200..300 left with the truncation
+        var held = log.RetainedBytes;
+
+        log.CompactThrough(150);
+        Assert.True(log.RetainedBytes < held, $"compaction through {log.FirstIndex - 1} kept {log.RetainedBytes} of {held} bytes in memory");
+        Assert.Equal(Enumerable.Range((int)log.FirstIndex, 200 - (int)log.FirstIndex + 1).Select(i => i < 200 ? $"{i}:" + new string('x', 100) : "200 in term 2"), ReadAll(log).Select(Text));
+
+        log.Reset(500);
+        Assert.Equal(0, log.RetainedBytes);
+        log.Append(500, [Entry(3, "500")], retain: true);
+        Assert.Equal(["500"], ReadAll(log).Select(Text));
+    }
+
+    [Fact]
+    public void Retained_entries_past_the_byte_budget_are_read_from_disk_again()
+    {
+        using var log = Open(options: SmallSegments with { RecentEntryBytes = 1000 });
+        var payloads = Enumerable.Range(1, 5).Select(i => Encoding.UTF8.GetBytes($"{i}" + new string('y', 399))).ToArray();
+        for (var i = 0; i < payloads.Length; i++)
+            log.Append(i + 1, [new LogEntryInput(1, LogEntryFlags.None, 0, payloads[i])], retain: true);
+
+        var entries = ReadAll(log);
+        Assert.Equal(payloads.Select(Encoding.UTF8.GetString), entries.Select(Text));
+        Assert.Equal(800, log.RetainedBytes);
+        Assert.Equal([false, false, false, true, true], entries.Select((e, i) => ReferenceEquals(ArrayOf(e), payloads[i])));
+    }
+
     [Fact]
     public void An_append_at_any_index_but_the_next_is_refused()
     {

@@ -218,6 +218,9 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     /// <summary>Index of the last entry this node knows committed.</summary>
     public long CommitIndex => Interlocked.Read(ref commitIndex);
 
+    /// <summary>Bytes of recently appended payloads the log reads from memory (a leader's own writes).</summary>
+    internal long RetainedBytes => log.RetainedBytes;
+
     /// <summary>Index of the last entry applied to the store.</summary>
     public long AppliedIndex => Interlocked.Read(ref appliedIndex);
 
@@ -439,14 +442,18 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
             return ValueTask.FromException<long>(new InvalidOperationException("a snapshot cannot be appended at the end of the log"));
         if (!entry.TryGetMemory(out var payload))
             return AppendBufferedAsync(entry, token);
-        return ValueTask.FromResult(AppendAtEnd(entry, payload));
+        // A write's payload is the array its LedgerWriter encoded, handed over for good: kept for replication and apply.
+        return ValueTask.FromResult(AppendAtEnd(entry, payload, owned: entry is IInputLogEntry { Context: WriteContext }));
 
         async ValueTask<long> AppendBufferedAsync(TEntry e, CancellationToken t) =>
-            AppendAtEnd(e, await e.ToByteArrayAsync(null, t).ConfigureAwait(false));
+            AppendAtEnd(e, await e.ToByteArrayAsync(null, t).ConfigureAwait(false), owned: true);
     }
 
-    /// <summary>The leader appends a new entry; its flush starts now and runs beside replication.</summary>
-    private long AppendAtEnd<TEntry>(TEntry entry, ReadOnlyMemory<byte> payload)
+    /// <summary>
+    /// The leader appends a new entry; its flush starts now and runs beside replication. An <paramref name="owned"/>
+    /// payload (no one changes or reuses it) is kept in memory for replication and apply.
+    /// </summary>
+    private long AppendAtEnd<TEntry>(TEntry entry, ReadOnlyMemory<byte> payload, bool owned)
         where TEntry : IRaftLogEntry
     {
         var input = InputOf(entry, payload);
@@ -458,7 +465,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
                 contexts[index] = context;
             try
             {
-                log.Append(index, [input]);
+                log.Append(index, [input], retain: owned);
                 Telemetry.LedgerTracing.Step("appended", index);
             }
             catch

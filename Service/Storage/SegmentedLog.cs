@@ -25,6 +25,12 @@ public sealed record SegmentedLogOptions
 
     /// <summary>Test only: how long a flush waits after it is asked for (a lazy flusher, to widen the window a test must see).</summary>
     public TimeSpan FlushDelay { get; init; }
+
+    /// <summary>
+    /// Bytes of recently appended payloads kept in memory for <see cref="SegmentedLog.Read"/> (entries appended with
+    /// <c>retain</c>); 0 reads every entry from its segment.
+    /// </summary>
+    public long RecentEntryBytes { get; init; } = 16 * 1024 * 1024;
 }
 
 /// <summary>
@@ -42,6 +48,7 @@ public sealed class SegmentedLog : IDisposable
     private readonly ILogger logger;
     private readonly List<LogSegment> segments = [];
     private readonly EntryPositions positions = new();
+    private readonly RecentEntries recent;
     private readonly Thread flusher;
     private readonly ManualResetEventSlim flushRequested = new(false);
     private readonly Lock flushing = new(); // held by a flush from taking its records to writing them (power-loss simulation)
@@ -64,6 +71,7 @@ public sealed class SegmentedLog : IDisposable
         this.directory = directory;
         this.options = options;
         this.logger = logger;
+        recent = new RecentEntries(options.RecentEntryBytes);
         flusher = new Thread(FlushLoop) { IsBackground = true, Name = "GeoLedger log flusher" };
     }
 
@@ -81,6 +89,16 @@ public sealed class SegmentedLog : IDisposable
     public long LastIndex => Volatile.Read(ref lastIndexCache);
 
     private long lastIndexCache;
+
+    /// <summary>Bytes of payload held in memory for reads (entries appended with <c>retain</c>).</summary>
+    internal long RetainedBytes
+    {
+        get
+        {
+            lock (gate)
+                return recent.Bytes;
+        }
+    }
 
     /// <summary>Every entry up to here is on disk (flushed).</summary>
     public long DurableIndex => Volatile.Read(ref durableIndex);
@@ -135,11 +153,13 @@ public sealed class SegmentedLog : IDisposable
 
     /// <summary>
     /// Appends <paramref name="entries"/> as <paramref name="firstIndex"/>, <paramref name="firstIndex"/> + 1, ...
-    /// (written, not yet flushed: see <see cref="WaitForDurableAsync"/>).
+    /// (written, not yet flushed: see <see cref="WaitForDurableAsync"/>). With <paramref name="retain"/> the payloads
+    /// are kept in memory for <see cref="Read"/> (up to <see cref="SegmentedLogOptions.RecentEntryBytes"/>): pass it only
+    /// for payloads that nobody changes or reuses afterwards.
     /// </summary>
     /// <exception cref="InvalidOperationException"><paramref name="firstIndex"/> is not the next index.</exception>
     /// <exception cref="IOException">The disk refused the write; nothing was appended.</exception>
-    public void Append(long firstIndex, ReadOnlySpan<LogEntryInput> entries)
+    public void Append(long firstIndex, ReadOnlySpan<LogEntryInput> entries, bool retain = false)
     {
         if (entries.IsEmpty)
             return;
@@ -152,6 +172,11 @@ public sealed class SegmentedLog : IDisposable
             try
             {
                 WriteRecords(firstIndex, entries, buffer);
+                if (retain)
+                {
+                    for (var i = 0; i < entries.Length; i++)
+                        recent.Add(new StoredEntry(firstIndex + i, entries[i].Term, entries[i].Flags, entries[i].CommandId, entries[i].Payload));
+                }
             }
             finally
             {
@@ -208,6 +233,7 @@ public sealed class SegmentedLog : IDisposable
             segments.Clear();
             FileSync.Directory(directory);
             positions.Reset(nextIndex);
+            recent.Clear();
             NoteTruncation(nextIndex);
             Volatile.Write(ref durableIndex, nextIndex - 1);
         }
@@ -228,7 +254,10 @@ public sealed class SegmentedLog : IDisposable
             }
 
             if (dropThrough > 0)
+            {
                 positions.DropThrough(dropThrough);
+                recent.DropThrough(dropThrough);
+            }
         }
 
         // Unlinked outside the gate the flusher takes: freeing a file's blocks can wait on the file system's journal.
@@ -253,12 +282,21 @@ public sealed class SegmentedLog : IDisposable
             var index = start;
             while (index <= end && (count == 0 || bytes < maxBytes))
             {
-                // One read per run of records in the same segment.
+                if (recent.TryGet(index, out var kept))
+                {
+                    output.Add(kept);
+                    bytes += kept.Payload.Length;
+                    count++;
+                    index++;
+                    continue;
+                }
+
+                // One read per run of records in the same segment (up to the next entry held in memory).
                 var first = positions[index];
                 var runEnd = index;
                 long runBytes = first.RecordLength;
                 bytes += first.PayloadLength;
-                while (runEnd < end && bytes < maxBytes && positions[runEnd + 1].Segment == first.Segment)
+                while (runEnd < end && bytes < maxBytes && positions[runEnd + 1].Segment == first.Segment && !recent.Contains(runEnd + 1))
                 {
                     runEnd++;
                     runBytes += positions[runEnd].RecordLength;
@@ -600,6 +638,7 @@ public sealed class SegmentedLog : IDisposable
 
     private void NoteTruncation(long index)
     {
+        recent.DropFrom(index);
         truncations++;
         lowestTruncated = Math.Min(lowestTruncated, index);
         if (Volatile.Read(ref durableIndex) >= index)
