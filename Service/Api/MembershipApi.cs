@@ -11,14 +11,14 @@ internal static class MembershipApi
     /// <summary>Adds a member; answers once it votes, with the voting members.</summary>
     public static async Task<IResult> PostAsync(HttpContext context, MembershipChanges changes)
     {
-        var (document, _, error) = await RequestReader.ReadJsonBodyAsync(context, 16 * 1024, Shape, length =>
+        var (body, error) = await RequestReader.ReadJsonBodyAsync(context, 16 * 1024, Shape, length =>
             Problems.TooLarge("Body too large: send one member's description", $"The body is {(length is { } l ? $"{l} bytes" : "longer than that")}; at most 16384 bytes."));
         if (error is not null)
             return error;
         ClusterMember member;
-        using (document)
+        using (body)
         {
-            if (ReadMember(document!.RootElement) is not { } read)
+            if (ReadMember(body!.Document.RootElement) is not { } read)
                 return Problems.BadRequest("Describe the member with id, region, raft and public", Shape);
             member = read;
         }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using DotNext.Buffers;
 using GeoLedger.Ledger;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -166,18 +167,18 @@ internal static class RequestReader
     /// </summary>
     public static async Task<(byte[]? Value, IResult? Error)> ReadJsonPropertyAsync(HttpContext context, string property, int maxValueBytes, Func<JsonElement, IResult?>? check = null)
     {
-        var (document, bodyBytes, error) = await ReadJsonBodyAsync(
+        var (body, error) = await ReadJsonBodyAsync(
             context,
             MaxBodyBytes(maxValueBytes),
             $"{{\"{property}\": <any JSON>}}",
             length => Problems.TooLarge("Body too large: send a smaller value", length is { } l ? $"The body is {l} bytes; values may be at most {maxValueBytes} bytes." : $"Values may be at most {maxValueBytes} bytes."));
         if (error is not null)
             return (null, error);
-        using (document)
+        using (body)
         {
             try
             {
-                return ReadProperty(document!.RootElement, property, maxValueBytes, bodyBytes, check);
+                return ReadProperty(body!.Document.RootElement, property, maxValueBytes, body.Bytes, check);
             }
             catch (InvalidOperationException)
             {
@@ -195,58 +196,86 @@ internal static class RequestReader
     /// <paramref name="tooLarge"/>, given the declared length when known), the UTF-8 and the depth are checked.
     /// <paramref name="shape"/> tells a client with malformed JSON what to send.
     /// </summary>
-    public static async Task<(JsonDocument? Document, int Bytes, IResult? Error)> ReadJsonBodyAsync(HttpContext context, long limit, string shape, Func<long?, IResult> tooLarge)
+    public static async Task<(JsonBody? Body, IResult? Error)> ReadJsonBodyAsync(HttpContext context, long limit, string shape, Func<long?, IResult> tooLarge)
     {
         var request = context.Request;
         if (string.IsNullOrEmpty(request.ContentType))
-            return (null, 0, Problems.UnsupportedMediaType("The request has no Content-Type; send the body as application/json."));
+            return (null, Problems.UnsupportedMediaType("The request has no Content-Type; send the body as application/json."));
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             || !mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
-            return (null, 0, Problems.UnsupportedMediaType($"Content-Type '{request.ContentType}' is not application/json."));
+            return (null, Problems.UnsupportedMediaType($"Content-Type '{request.ContentType}' is not application/json."));
         if (mediaType.Charset.HasValue && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
-            return (null, 0, Problems.UnsupportedMediaType($"Charset '{mediaType.Charset}' is not supported; JSON bodies are UTF-8."));
+            return (null, Problems.UnsupportedMediaType($"Charset '{mediaType.Charset}' is not supported; JSON bodies are UTF-8."));
 
         if (request.Headers.ContentEncoding is { Count: > 0 } encoding && !(encoding.Count == 1 && string.Equals(encoding[0]?.Trim(), "identity", StringComparison.OrdinalIgnoreCase)))
-            return (null, 0, TypedResults.Problem($"Content-Encoding '{encoding}' is not supported; nothing was stored.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Send the body uncompressed, without Content-Encoding"));
+            return (null, TypedResults.Problem($"Content-Encoding '{encoding}' is not supported; nothing was stored.", statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Send the body uncompressed, without Content-Encoding"));
 
         if (request.ContentLength > limit)
-            return (null, 0, tooLarge(request.ContentLength));
+            return (null, tooLarge(request.ContentLength));
 
-        var body = new ArrayBufferWriter<byte>((int)Math.Min(limit, request.ContentLength ?? 4096) + 1);
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        // Pooled: a large value's body is not a new large array per request (JsonBody returns it).
+        var body = new PoolingArrayBufferWriter<byte> { Capacity = (int)Math.Min(limit, request.ContentLength ?? 4096) + 1 };
+        JsonDocument? document = null;
         try
         {
-            int read;
-            while ((read = await request.Body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
+            var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
             {
-                if (body.WrittenCount + read > limit)
-                    return (null, 0, tooLarge(null));
-                body.Write(buffer.AsSpan(0, read));
+                int read;
+                while ((read = await request.Body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
+                {
+                    if (body.WrittenCount + read > limit)
+                        return (null, tooLarge(null));
+                    body.Write(buffer.AsSpan(0, read));
+                }
             }
-        }
-        catch (Exception e) when (e is IOException and not BadHttpRequestException or InvalidOperationException)
-        {
-            // Kestrel reports some broken chunked framing this way, not as a BadHttpRequestException: a chunk size
-            // that overflows (IOException), a NUL in a trailer (InvalidOperationException).
-            return (null, 0, Problems.BadRequest("Malformed request body: fix its framing", e.Message));
+            catch (Exception e) when (e is IOException and not BadHttpRequestException or InvalidOperationException)
+            {
+                // Kestrel reports some broken chunked framing this way, not as a BadHttpRequestException: a chunk size
+                // that overflows (IOException), a NUL in a trailer (InvalidOperationException).
+                return (null, Problems.BadRequest("Malformed request body: fix its framing", e.Message));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            // System.Text.Json does not check the UTF-8 inside strings, and the value would be stored and served as it came.
+            if (!System.Text.Unicode.Utf8.IsValid(body.WrittenMemory.Span))
+                return (null, Problems.BadRequest("Body is not valid UTF-8: fix its encoding", "JSON bodies are UTF-8 (RFC 8259); this one holds a byte sequence that is not."));
+
+            try
+            {
+                document = JsonDocument.Parse(body.WrittenMemory, new JsonDocumentOptions { MaxDepth = MaxJsonDepth });
+            }
+            catch (JsonException e)
+            {
+                return (null, Problems.BadRequest("Malformed JSON: fix the request body", $"{e.Message} The body must be {shape}, nested at most {MaxJsonDepth} deep."));
+            }
+
+            return (new JsonBody(document, body), null);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (document is null)
+                body.Dispose();
         }
+    }
 
-        // System.Text.Json does not check the UTF-8 inside strings, and the value would be stored and served as it came.
-        if (!System.Text.Unicode.Utf8.IsValid(body.WrittenSpan))
-            return (null, 0, Problems.BadRequest("Body is not valid UTF-8: fix its encoding", "JSON bodies are UTF-8 (RFC 8259); this one holds a byte sequence that is not."));
+    /// <summary>A parsed request body; disposing it returns the pooled bytes the document reads from.</summary>
+    public sealed class JsonBody(JsonDocument document, PoolingArrayBufferWriter<byte> bytes) : IDisposable
+    {
+        /// <summary>The parsed JSON (valid until this is disposed).</summary>
+        public JsonDocument Document => document;
 
-        try
+        /// <summary>Length of the body in bytes.</summary>
+        public int Bytes => bytes.WrittenCount;
+
+        /// <inheritdoc />
+        public void Dispose()
         {
-            // The document keeps the body's array: it is not pooled.
-            return (JsonDocument.Parse(body.WrittenMemory, new JsonDocumentOptions { MaxDepth = MaxJsonDepth }), body.WrittenCount, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, 0, Problems.BadRequest("Malformed JSON: fix the request body", $"{e.Message} The body must be {shape}, nested at most {MaxJsonDepth} deep."));
+            document.Dispose();
+            bytes.Dispose();
         }
     }
 
@@ -282,10 +311,10 @@ internal static class RequestReader
     /// <exception cref="InvalidOperationException">A string holds a lone surrogate escape.</exception>
     public static byte[] Minify(JsonElement value, int sizeHint = 256)
     {
-        var output = new ArrayBufferWriter<byte>(Math.Max(sizeHint, 1));
+        using var output = new PoolingArrayBufferWriter<byte> { Capacity = Math.Max(sizeHint, 1) };
         using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, SkipValidation = true, MaxDepth = MaxJsonDepth + 1, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             value.WriteTo(writer);
-        return output.WrittenSpan.ToArray();
+        return output.WrittenMemory.ToArray();
     }
 
     private static bool TryPercentDecode(string encoded, out string decoded)

@@ -19,15 +19,15 @@ internal static class TxnApi
     {
         // Room for the JSON around the keys and values, and for escapes that the stored text drops.
         var limit = 2L * options.MaxTxnBytes + 64 * 1024;
-        var (document, _, error) = await RequestReader.ReadJsonBodyAsync(context, limit, TxnRequestParser.Shape, length =>
+        var (body, error) = await RequestReader.ReadJsonBodyAsync(context, limit, TxnRequestParser.Shape, length =>
             Problems.TooLarge(
                 "Body too large: send a smaller transaction",
                 $"The body is {(length is { } l ? $"{l} bytes" : "longer than that")}; a transaction may be at most {limit} bytes of JSON and {options.MaxTxnBytes} bytes of keys and values (Ledger:MaxTxnBytes)."));
         if (error is not null)
             return error;
-        using (document)
+        using (body)
         {
-            (var command, error) = new TxnRequestParser(options).Parse(document!.RootElement);
+            (var command, error) = new TxnRequestParser(options).Parse(body!.Document.RootElement);
             if (error is not null)
                 return error;
             var outcome = await writer.WriteObservedAsync(command!, context);
