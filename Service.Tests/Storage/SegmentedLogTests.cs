@@ -95,8 +95,8 @@ public sealed class SegmentedLogTests : IDisposable
     }
 
     /// <summary>The array a payload is a slice of: the same array as the one appended means it came from memory.</summary>
-    private static byte[] ArrayOf(StoredEntry entry) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(entry.Payload, out var segment) ? segment.Array! : throw new InvalidOperationException("not an array");
+    private static byte[] ArrayOf(ReadOnlyMemory<byte> payload) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var segment) ? segment.Array! : throw new InvalidOperationException("not an array");
 
     [Fact]
     public async Task Retained_entries_are_read_from_memory_beside_entries_read_from_disk_with_the_same_metadata()
@@ -115,16 +115,13 @@ public sealed class SegmentedLogTests : IDisposable
         Assert.Equal([41, 42, 43, 0, 45], entries.Select(e => e.CommandId));
         Assert.Equal([true, true, true, false, true], entries.Select(e => e.Flags == LogEntryFlags.HasCommandId));
         foreach (var i in new[] { 0, 1, 2, 4 })
-            Assert.Same(MemoryArray(kept[i]), ArrayOf(entries[i]));
+            Assert.Same(ArrayOf(kept[i].Payload), ArrayOf(entries[i].Payload));
         Assert.Equal(kept.Sum(e => e.Payload.Length) - kept[3].Payload.Length, log.RetainedBytes);
 
         // A byte budget counts entries from memory like entries from disk.
         var some = new List<StoredEntry>();
         Assert.Equal(2, log.Read(1, 5, 7, some));
     }
-
-    private static byte[] MemoryArray(LogEntryInput input) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(input.Payload, out var segment) ? segment.Array! : throw new InvalidOperationException("not an array");
 
     [Fact]
     public void Truncation_reset_and_compaction_drop_retained_entries_so_a_replaced_entry_is_never_served_from_memory()
@@ -163,7 +160,21 @@ public sealed class SegmentedLogTests : IDisposable
         var entries = ReadAll(log);
         Assert.Equal(payloads.Select(Encoding.UTF8.GetString), entries.Select(Text));
         Assert.Equal(800, log.RetainedBytes);
-        Assert.Equal([false, false, false, true, true], entries.Select((e, i) => ReferenceEquals(ArrayOf(e), payloads[i])));
+        Assert.Equal([false, false, false, true, true], entries.Select((e, i) => ReferenceEquals(ArrayOf(e.Payload), payloads[i])));
+    }
+
+    [Fact]
+    public void Entries_held_in_memory_count_a_fixed_cost_each_so_empty_payloads_cannot_pile_up()
+    {
+        var held = new RecentEntries(1000);
+        for (var i = 1; i <= 100; i++)
+            held.Add(new StoredEntry(i, 1, LogEntryFlags.None, 0, ReadOnlyMemory<byte>.Empty));
+        Assert.InRange(held.Count, 1, 1000 / 64);
+        Assert.True(held.Contains(100) && !held.Contains(1));
+
+        var none = new RecentEntries(0);
+        none.Add(new StoredEntry(1, 1, LogEntryFlags.None, 0, ReadOnlyMemory<byte>.Empty));
+        Assert.Equal(0, none.Count);
     }
 
     [Fact]

@@ -8,6 +8,9 @@ namespace GeoLedger.Storage;
 /// </summary>
 internal sealed class RecentEntries(long budgetBytes)
 {
+    /// <summary>What an entry costs the budget beyond its payload, so that empty payloads cannot pile up.</summary>
+    private const int EntryOverhead = 64;
+
     private readonly List<StoredEntry> entries = []; // ascending index, from `head` on
     private int head;
     private long bytes;
@@ -18,16 +21,19 @@ internal sealed class RecentEntries(long budgetBytes)
     /// <summary>Entries held.</summary>
     public int Count => entries.Count - head;
 
-    /// <summary>Keeps <paramref name="entry"/> (after every entry held), then drops the oldest past the budget.</summary>
+    /// <summary>
+    /// Keeps <paramref name="entry"/> (replacing any held at its index or after), then drops the oldest past the budget:
+    /// payload bytes plus a fixed cost per entry.
+    /// </summary>
     public void Add(StoredEntry entry)
     {
-        if (entry.Payload.Length > budgetBytes)
+        if (entry.Payload.Length + EntryOverhead > budgetBytes)
             return;
         if (Count > 0 && entries[^1].Index >= entry.Index)
             DropFrom(entry.Index);
         entries.Add(entry);
         bytes += entry.Payload.Length;
-        while (bytes > budgetBytes)
+        while (bytes + ((long)Count * EntryOverhead) > budgetBytes)
             RemoveOldest();
     }
 
