@@ -61,9 +61,10 @@ public sealed class ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandl
     /// <exception cref="InvalidOperationException">No leader is known, or the leader could not confirm an index.</exception>
     public async Task WaitAsync(CancellationToken token)
     {
-        var leader = await view.WaitForLeaderAsync(token).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("no leader is known");
-        if (!leader.IsRemote)
+        // Only whether this node leads is decided per read. Which leader to ask, waiting out an election or a leader
+        // that may be gone, is the round's (AskLeaderAsync), once for every read sharing it: asking here too probed
+        // the leader's socket (LeaderSuspicion) once per read.
+        if (view.Raft.Leader is { IsRemote: false })
         {
             await view.Raft.ApplyReadBarrierAsync(token).ConfigureAwait(false);
             return;
