@@ -442,18 +442,18 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
             return ValueTask.FromException<long>(new InvalidOperationException("a snapshot cannot be appended at the end of the log"));
         if (!entry.TryGetMemory(out var payload))
             return AppendBufferedAsync(entry, token);
-        // A write's payload is the array its LedgerWriter encoded, handed over for good: kept for replication and apply.
-        return ValueTask.FromResult(AppendAtEnd(entry, payload, owned: entry is IInputLogEntry { Context: WriteContext }));
+        return ValueTask.FromResult(AppendAtEnd(entry, payload, copied: false));
 
         async ValueTask<long> AppendBufferedAsync(TEntry e, CancellationToken t) =>
-            AppendAtEnd(e, await e.ToByteArrayAsync(null, t).ConfigureAwait(false), owned: true);
+            AppendAtEnd(e, await e.ToByteArrayAsync(null, t).ConfigureAwait(false), copied: true);
     }
 
     /// <summary>
-    /// The leader appends a new entry; its flush starts now and runs beside replication. An <paramref name="owned"/>
-    /// payload (no one changes or reuses it) is kept in memory for replication and apply.
+    /// The leader appends a new entry; its flush starts now and runs beside replication. A payload no one changes or
+    /// reuses is kept in memory for replication and apply: a <paramref name="copied"/> one, or a write's (the array its
+    /// LedgerWriter encoded and handed over for good, recognized by its <see cref="WriteContext"/>).
     /// </summary>
-    private long AppendAtEnd<TEntry>(TEntry entry, ReadOnlyMemory<byte> payload, bool owned)
+    private long AppendAtEnd<TEntry>(TEntry entry, ReadOnlyMemory<byte> payload, bool copied)
         where TEntry : IRaftLogEntry
     {
         var input = InputOf(entry, payload);
@@ -461,11 +461,12 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         {
             CheckLeaderOfTerm(entry);
             var index = log.LastIndex + 1;
-            if (entry is IInputLogEntry { Context: { } context })
+            var context = entry is IInputLogEntry { Context: { } c } ? c : null;
+            if (context is not null)
                 contexts[index] = context;
             try
             {
-                log.Append(index, [input], retain: owned);
+                log.Append(index, [input], retain: copied || context is WriteContext);
                 Telemetry.LedgerTracing.Step("appended", index);
             }
             catch
