@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -213,20 +212,20 @@ internal static class RequestReader
         if (request.ContentLength > limit)
             return (null, tooLarge(request.ContentLength));
 
-        // Pooled: a large value's body is not a new large array per request (JsonBody returns it).
+        // Pooled: a large value's body is not a new large array per request (JsonBody returns it). Read straight into
+        // it; a declared length leaves one byte free, so reading the end of the body never grows it.
         var body = new PoolingArrayBufferWriter<byte> { Capacity = (int)Math.Min(limit, request.ContentLength ?? 4096) + 1 };
         JsonDocument? document = null;
         try
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
             try
             {
                 int read;
-                while ((read = await request.Body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
+                while ((read = await request.Body.ReadAsync(body.GetMemory(1), context.RequestAborted).ConfigureAwait(false)) > 0)
                 {
-                    if (body.WrittenCount + read > limit)
+                    body.Advance(read);
+                    if (body.WrittenCount > limit)
                         return (null, tooLarge(null));
-                    body.Write(buffer.AsSpan(0, read));
                 }
             }
             catch (Exception e) when (e is IOException and not BadHttpRequestException or InvalidOperationException)
@@ -234,10 +233,6 @@ internal static class RequestReader
                 // Kestrel reports some broken chunked framing this way, not as a BadHttpRequestException: a chunk size
                 // that overflows (IOException), a NUL in a trailer (InvalidOperationException).
                 return (null, Problems.BadRequest("Malformed request body: fix its framing", e.Message));
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
             }
 
             // System.Text.Json does not check the UTF-8 inside strings, and the value would be stored and served as it came.
