@@ -343,6 +343,49 @@ public sealed class SegmentedLogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_follower_flush_runs_on_the_thread_that_waits_and_what_it_covered_survives_a_power_cut()
+    {
+        var powerLoss = SmallSegments with { SimulatePowerLoss = true };
+        using (var log = Open(options: powerLoss))
+        {
+            var flushedOn = new List<int>();
+            log.Flushed = _ => { lock (flushedOn) flushedOn.Add(Environment.CurrentManagedThreadId); };
+            log.Append(1, [Entry(1, "one"), Entry(1, "two")], flushLater: true);
+            using var timeout = new CancellationTokenSource(Timeout);
+            var flush = log.FlushThroughAsync(2, timeout.Token);
+
+            // No hand-off: done when the call returns, by this thread.
+            Assert.True(flush.IsCompletedSuccessfully);
+            Assert.Equal(2, log.DurableIndex);
+            lock (flushedOn)
+                Assert.Equal([Environment.CurrentManagedThreadId], flushedOn);
+            await flush;
+        }
+
+        // Disposing without a flush drops what is unflushed (SimulatePowerLoss): both entries were flushed.
+        using var reopened = Open(options: powerLoss);
+        Assert.Equal(["one", "two"], ReadAll(reopened).Select(Text));
+    }
+
+    [Fact]
+    public async Task A_follower_flush_waits_for_the_flusher_when_the_flusher_flushes_and_ends_durable()
+    {
+        // A lazy flusher (test setting) takes every flush: the caller must wait for it, not return early.
+        var lazy = SmallSegments with { SimulatePowerLoss = true, FlushDelay = TimeSpan.FromMilliseconds(50) };
+        using (var log = Open(options: lazy))
+        {
+            log.Append(1, [Entry(1, "one")]);
+            log.Append(2, [Entry(1, "two")], flushLater: true);
+            using var timeout = new CancellationTokenSource(Timeout);
+            await log.FlushThroughAsync(2, timeout.Token);
+            Assert.Equal(2, log.DurableIndex);
+        }
+
+        using var reopened = Open(options: lazy);
+        Assert.Equal(["one", "two"], ReadAll(reopened).Select(Text));
+    }
+
+    [Fact]
     public async Task Concurrent_appenders_and_waiters_share_flushes_and_every_entry_becomes_durable()
     {
         using var log = Open(options: new SegmentedLogOptions { SegmentBytes = 1 << 20 });

@@ -543,7 +543,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         var last = index - 1;
         Volatile.Write(ref lastFollowerAppend, new FollowerAppend(last, ((IPersistentState)this).Term));
         if (options.FlushBeforeAcknowledging)
-            await log.WaitForDurableAsync(last, token).ConfigureAwait(false);
+            await log.FlushThroughAsync(last, token).ConfigureAwait(false);
     }
 
     ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(TEntry entry, long startIndex, CancellationToken token) => AppendAsync(entry, startIndex, token);
@@ -567,7 +567,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         if (startIndex > log.LastIndex || TermAt(startIndex) != entry.Term)
             AppendFrom(startIndex, [InputOf(entry, entry.TryGetMemory(out var memory) ? memory : await entry.ToByteArrayAsync(null, token).ConfigureAwait(false))]);
         if (options.FlushBeforeAcknowledging)
-            await log.WaitForDurableAsync(startIndex, token).ConfigureAwait(false);
+            await log.FlushThroughAsync(startIndex, token).ConfigureAwait(false);
     }
 
     /// <summary>Writes entries from <paramref name="firstIndex"/>, replacing whatever the log held from there (a conflict: Raft's truncation).</summary>
@@ -583,7 +583,8 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
                     contexts.TryRemove(stale, out _);
             }
 
-            log.Append(firstIndex, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(inputs));
+            // Flushed by the caller on its own thread before it answers (FlushThroughAsync), unless acknowledging first.
+            log.Append(firstIndex, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(inputs), flushLater: options.FlushBeforeAcknowledging);
             CheckPendingNotice();
         }
     }

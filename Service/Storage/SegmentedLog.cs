@@ -36,7 +36,7 @@ public sealed record SegmentedLogOptions
 /// <summary>
 /// GeoLedger's write-ahead log on disk: checksummed records in segment files, appended with one
 /// write per batch and made durable by one <c>fdatasync</c> for everything appended since the last
-/// one (group commit), on a thread of its own. A torn tail (records written but never flushed when
+/// one (group commit), on a thread of its own or on the thread that waits for it (a follower's append). A torn tail (records written but never flushed when
 /// the process died) is cut off when the log is opened; damage anywhere else stops the node.
 /// Thread-safe.
 /// </summary>
@@ -52,6 +52,7 @@ public sealed class SegmentedLog : IDisposable
     private readonly Thread flusher;
     private readonly ManualResetEventSlim flushRequested = new(false);
     private readonly Lock flushing = new(); // held by a flush from taking its records to writing them (power-loss simulation)
+    private readonly List<LogSegment> segmentsToFlush = []; // guarded by flushing
     private List<PendingWrite> pending = [];
     private List<PendingWrite> inFlight = [];
     private TaskCompletionSource flushed = NewFlushSignal();
@@ -103,7 +104,7 @@ public sealed class SegmentedLog : IDisposable
     /// <summary>Every entry up to here is on disk (flushed).</summary>
     public long DurableIndex => Volatile.Read(ref durableIndex);
 
-    /// <summary>Called on the flusher thread after each flush with the new durable index.</summary>
+    /// <summary>Called after each flush with the new durable index (on the flusher thread, or the thread of <see cref="FlushThroughAsync"/>).</summary>
     public Action<long>? Flushed { get; set; }
 
     /// <summary>Called with the duration of every flush (fdatasync calls of one round).</summary>
@@ -155,11 +156,12 @@ public sealed class SegmentedLog : IDisposable
     /// Appends <paramref name="entries"/> as <paramref name="firstIndex"/>, <paramref name="firstIndex"/> + 1, ...
     /// (written, not yet flushed: see <see cref="WaitForDurableAsync"/>). With <paramref name="retain"/> the payloads
     /// are kept in memory for <see cref="Read"/> (up to <see cref="SegmentedLogOptions.RecentEntryBytes"/>): pass it only
-    /// for payloads that nobody changes or reuses afterwards.
+    /// for payloads that nobody changes or reuses afterwards. The flusher thread is asked to flush them unless
+    /// <paramref name="flushLater"/> says the caller will (<see cref="FlushThroughAsync"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException"><paramref name="firstIndex"/> is not the next index.</exception>
     /// <exception cref="IOException">The disk refused the write; nothing was appended.</exception>
-    public void Append(long firstIndex, ReadOnlySpan<LogEntryInput> entries, bool retain = false)
+    public void Append(long firstIndex, ReadOnlySpan<LogEntryInput> entries, bool retain = false, bool flushLater = false)
     {
         if (entries.IsEmpty)
             return;
@@ -186,7 +188,8 @@ public sealed class SegmentedLog : IDisposable
             }
         }
 
-        flushRequested.Set();
+        if (!flushLater)
+            flushRequested.Set();
     }
 
     /// <summary>Removes the entries from <paramref name="index"/> to the end, durably, before it returns.</summary>
@@ -330,6 +333,37 @@ public sealed class SegmentedLog : IDisposable
     /// <summary>Asks the flusher to flush what was appended (appends ask by themselves).</summary>
     public void RequestFlush() => flushRequested.Set();
 
+    /// <summary>
+    /// Completes once every entry up to <paramref name="index"/> is on disk, flushing on the calling thread when no
+    /// flush is running: for an append that has nothing to overlap its flush with (a follower answers only once its
+    /// entries are durable, and its leader sends it one request at a time), handing the flush to the flusher thread
+    /// and its end back to the thread pool costs two thread wake-ups. Waits for the flusher when a flush is running.
+    /// </summary>
+    /// <exception cref="IOException">A flush failed: the node must stop.</exception>
+    public ValueTask FlushThroughAsync(long index, CancellationToken token)
+    {
+        ThrowIfFailed();
+        if (Volatile.Read(ref durableIndex) >= index)
+            return ValueTask.CompletedTask;
+        if (options.FlushDelay == TimeSpan.Zero && flushing.TryEnter())
+        {
+            try
+            {
+                FlushPending();
+            }
+            finally
+            {
+                flushing.Exit();
+            }
+
+            ThrowIfFailed();
+            if (Volatile.Read(ref durableIndex) >= index)
+                return ValueTask.CompletedTask;
+        }
+
+        return WaitForDurableAsync(index, token);
+    }
+
     /// <summary>Completes once every entry up to <paramref name="index"/> is on disk.</summary>
     /// <exception cref="IOException">A flush failed: the node must stop.</exception>
     public async ValueTask WaitForDurableAsync(long index, CancellationToken token)
@@ -356,6 +390,7 @@ public sealed class SegmentedLog : IDisposable
             flusher.Join();
         // A spare being made would otherwise create (and then delete) its file after this returns.
         spareTask.Wait();
+        lock (flushing) // a flush on a caller's thread (FlushThroughAsync) ends first
         lock (gate)
             DisposeSegments();
         flushRequested.Dispose();
@@ -654,7 +689,6 @@ public sealed class SegmentedLog : IDisposable
 
     private void FlushLoop()
     {
-        var segmentsToFlush = new List<LogSegment>();
         while (true)
         {
             flushRequested.Wait();
@@ -663,80 +697,95 @@ public sealed class SegmentedLog : IDisposable
             flushRequested.Reset();
             if (disposed)
                 break;
-            using var flushScope = flushing.EnterScope();
-
-            long target;
-            long truncationsBefore;
-            bool flushDirectory;
-            lock (gate)
+            lock (flushing)
             {
-                target = positions.Last;
-                if (target <= Volatile.Read(ref durableIndex) && !directoryDirty)
-                    continue;
-                truncationsBefore = truncations;
-                lowestTruncated = long.MaxValue;
-                foreach (var segment in segments)
-                {
-                    if (segment.Dirty)
-                    {
-                        segment.Dirty = false;
-                        segmentsToFlush.Add(segment);
-                    }
-                }
-
-                flushDirectory = directoryDirty;
-                directoryDirty = false;
-                (inFlight, pending) = (pending, inFlight);
+                if (!FlushPending())
+                    break;
             }
-
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                foreach (var write in inFlight)
-                    RandomAccess.Write(write.Segment.Handle, write.Bytes, write.Offset);
-                lock (gate)
-                    inFlight.Clear();
-                foreach (var segment in segmentsToFlush)
-                {
-                    try
-                    {
-                        FileSync.Data(segment.Handle);
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        // Deleted meanwhile (truncated away or compacted): nothing of it is needed.
-                    }
-                }
-
-                if (flushDirectory)
-                    FileSync.Directory(directory);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // After a failed fdatasync the page cache may have dropped the data: nothing unflushed can be trusted.
-                failure = e;
-                LogMessages.LogFlushFailed(logger, directory, e.Message);
-                Interlocked.Exchange(ref flushed, NewFlushSignal()).TrySetResult();
-                break;
-            }
-            finally
-            {
-                segmentsToFlush.Clear();
-            }
-
-            FlushTimed?.Invoke(Stopwatch.GetElapsedTime(started));
-            long durable;
-            lock (gate)
-            {
-                // A truncation during the flush removed entries this flush may have covered.
-                var covered = truncations == truncationsBefore ? target : Math.Min(target, lowestTruncated - 1);
-                durable = Math.Max(Volatile.Read(ref durableIndex), Math.Min(covered, positions.Last));
-                Volatile.Write(ref durableIndex, durable);
-            }
-
-            Interlocked.Exchange(ref flushed, NewFlushSignal()).TrySetResult();
-            Flushed?.Invoke(durable);
         }
+    }
+
+    /// <summary>
+    /// Writes and flushes everything appended so far, then publishes the new durable index; false when the log has
+    /// failed (now or before). The caller holds <see cref="flushing"/>.
+    /// </summary>
+    private bool FlushPending()
+    {
+        if (failure is not null || disposed)
+            return false;
+        long target;
+        long truncationsBefore;
+        bool flushDirectory;
+        lock (gate)
+        {
+            target = positions.Last;
+            if (target <= Volatile.Read(ref durableIndex) && !directoryDirty)
+                return true;
+            truncationsBefore = truncations;
+            lowestTruncated = long.MaxValue;
+            foreach (var segment in segments)
+            {
+                if (segment.Dirty)
+                {
+                    segment.Dirty = false;
+                    segmentsToFlush.Add(segment);
+                }
+            }
+
+            flushDirectory = directoryDirty;
+            directoryDirty = false;
+            (inFlight, pending) = (pending, inFlight);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            foreach (var write in inFlight)
+                RandomAccess.Write(write.Segment.Handle, write.Bytes, write.Offset);
+            lock (gate)
+                inFlight.Clear();
+            foreach (var segment in segmentsToFlush)
+            {
+                try
+                {
+                    FileSync.Data(segment.Handle);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Deleted meanwhile (truncated away or compacted): nothing of it is needed.
+                }
+            }
+
+            if (flushDirectory)
+                FileSync.Directory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // After a failed fdatasync the page cache may have dropped the data: nothing unflushed can be trusted.
+            failure = e;
+            LogMessages.LogFlushFailed(logger, directory, e.Message);
+            Interlocked.Exchange(ref flushed, NewFlushSignal()).TrySetResult();
+            flushRequested.Set(); // the flusher thread, if it sleeps, sees the failure and ends
+            return false;
+        }
+        finally
+        {
+            segmentsToFlush.Clear();
+        }
+
+        FlushTimed?.Invoke(Stopwatch.GetElapsedTime(started));
+        long durable;
+        lock (gate)
+        {
+            // A truncation during the flush removed entries this flush may have covered.
+            var covered = truncations == truncationsBefore ? target : Math.Min(target, lowestTruncated - 1);
+            durable = Math.Max(Volatile.Read(ref durableIndex), Math.Min(covered, positions.Last));
+            Volatile.Write(ref durableIndex, durable);
+        }
+
+        Interlocked.Exchange(ref flushed, NewFlushSignal()).TrySetResult();
+        Flushed?.Invoke(durable);
+        return true;
     }
 
     private void ThrowIfFailed()
