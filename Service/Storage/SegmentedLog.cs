@@ -36,9 +36,9 @@ public sealed record SegmentedLogOptions
 /// <summary>
 /// GeoLedger's write-ahead log on disk: checksummed records in segment files, appended with one
 /// write per batch and made durable by one <c>fdatasync</c> for everything appended since the last
-/// one (group commit), on a thread of its own or on the thread that waits for it (a follower's append). A torn tail (records written but never flushed when
-/// the process died) is cut off when the log is opened; damage anywhere else stops the node.
-/// Thread-safe.
+/// one (group commit), on a thread of its own or on the thread that waits for it (a follower's
+/// append). A torn tail (records written but never flushed when the process died) is cut off when
+/// the log is opened; damage anywhere else stops the node. Thread-safe.
 /// </summary>
 public sealed class SegmentedLog : IDisposable
 {
@@ -342,10 +342,7 @@ public sealed class SegmentedLog : IDisposable
     /// <exception cref="IOException">A flush failed: the node must stop.</exception>
     public ValueTask FlushThroughAsync(long index, CancellationToken token)
     {
-        ThrowIfFailed();
-        if (Volatile.Read(ref durableIndex) >= index)
-            return ValueTask.CompletedTask;
-        if (options.FlushDelay == TimeSpan.Zero && flushing.TryEnter())
+        if (Volatile.Read(ref durableIndex) < index && options.FlushDelay == TimeSpan.Zero && flushing.TryEnter())
         {
             try
             {
@@ -355,12 +352,9 @@ public sealed class SegmentedLog : IDisposable
             {
                 flushing.Exit();
             }
-
-            ThrowIfFailed();
-            if (Volatile.Read(ref durableIndex) >= index)
-                return ValueTask.CompletedTask;
         }
 
+        // Completes at once when that flush covered the index; reports a failed log; otherwise waits for the flusher.
         return WaitForDurableAsync(index, token);
     }
 
