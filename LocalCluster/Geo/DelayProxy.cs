@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace GeoLedger.LocalCluster.Geo;
@@ -19,13 +20,14 @@ namespace GeoLedger.LocalCluster.Geo;
 /// no thread pool): the proxies run inside test and benchmark processes, and a link must keep its delay when
 /// the process's thread pool is busy or starved (a stalled link would look like a network partition to Raft).
 /// </remarks>
-public sealed class DelayProxy : IAsyncDisposable
+public sealed partial class DelayProxy : IAsyncDisposable
 {
     private const int ChunkBytes = 64 * 1024;
     private const int MaxHeadBytes = 16 * 1024;
     private const int StackBytes = 256 * 1024;
     private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
-    private static readonly long SpinTicks = Stopwatch.Frequency / 500; // the last 2 ms of a wait
+    private static readonly long CoarseMarginTicks = Stopwatch.Frequency / 500; // a millisecond wait can end this late
+    private static readonly long SpinTicks = Stopwatch.Frequency / 10_000; // the last 0.1 ms of a wait
     private readonly Socket listener;
     private readonly EndPoint target;
     private readonly Func<string, TimeSpan>? delayForHead;
@@ -272,19 +274,48 @@ public sealed class DelayProxy : IAsyncDisposable
         }
     }
 
-    // The thread sleeps until about 2 ms before the release and spins the rest: a sleep ends up to a
-    // millisecond late, which would add ~1 ms to every delayed direction (10% of a 20 ms link).
+    // A wait in whole milliseconds (the only kind a wait handle has) can end a millisecond late: 10% of a
+    // 20 ms link. So the thread waits on the token until about 2 ms before the release, sleeps with
+    // nanosleep (microsecond resolution) to 0.1 ms before it, and spins the rest. Spinning the last 2 ms
+    // instead, as the proxy once did, kept a core of this 2-core machine 0.44 busy during a geo benchmark
+    // row and slowed the nodes it measures.
     private static void WaitUntil(long due, CancellationToken token)
     {
-        var coarse = due - SpinTicks - Stopwatch.GetTimestamp();
+        var coarse = due - CoarseMarginTicks - Stopwatch.GetTimestamp();
         if (coarse > 0 && token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Floor(coarse * 1000.0 / Stopwatch.Frequency))))
             throw new OperationCanceledException(token);
+        token.ThrowIfCancellationRequested();
+        SleepFine(due - SpinTicks - Stopwatch.GetTimestamp());
         while (Stopwatch.GetTimestamp() < due)
-        {
-            token.ThrowIfCancellationRequested();
-            Thread.SpinWait(64);
-        }
+            Thread.SpinWait(16);
     }
+
+    private static void SleepFine(long ticks)
+    {
+        if (ticks <= 0)
+            return;
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            var until = Stopwatch.GetTimestamp() + ticks;
+            while (Stopwatch.GetTimestamp() < until)
+                Thread.SpinWait(64);
+            return;
+        }
+
+        var nanoseconds = ticks * (1_000_000_000.0 / Stopwatch.Frequency);
+        var request = new TimeSpec { Seconds = (long)(nanoseconds / 1e9), Nanoseconds = (long)(nanoseconds % 1e9) };
+        _ = nanosleep(in request, IntPtr.Zero); // a signal may end it early: the spin covers the rest
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int nanosleep(in TimeSpec request, IntPtr remaining);
 
     private readonly record struct Chunk(byte[] Buffer, int Length, long At);
 }
