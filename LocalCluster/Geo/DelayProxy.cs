@@ -27,7 +27,7 @@ public sealed partial class DelayProxy : IAsyncDisposable
     private const int StackBytes = 256 * 1024;
     private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
     private static readonly long CoarseMarginTicks = Stopwatch.Frequency / 500; // a millisecond wait can end this late
-    private static readonly long SpinTicks = Stopwatch.Frequency / 10_000; // the last 0.1 ms of a wait
+    private static readonly long SpinTicks = Stopwatch.Frequency / 4_000; // the last 0.25 ms of a wait
     private readonly Socket listener;
     private readonly EndPoint target;
     private readonly Func<string, TimeSpan>? delayForHead;
@@ -224,6 +224,8 @@ public sealed partial class DelayProxy : IAsyncDisposable
 
     private void Release(BlockingCollection<Chunk> queue, Socket to, TimeSpan delay, CancellationTokenSource broken)
     {
+        if (OperatingSystem.IsLinux())
+            _ = prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0); // this thread's sleeps end within a nanosecond of their time, not 50 µs later
         var delayTicks = (long)(delay.TotalSeconds * Stopwatch.Frequency);
         try
         {
@@ -276,35 +278,34 @@ public sealed partial class DelayProxy : IAsyncDisposable
 
     // A wait in whole milliseconds (the only kind a wait handle has) can end a millisecond late: 10% of a
     // 20 ms link. So the thread waits on the token until about 2 ms before the release, sleeps with
-    // nanosleep (microsecond resolution) to 0.1 ms before it, and spins the rest. Spinning the last 2 ms
-    // instead, as the proxy once did, kept a core of this 2-core machine 0.44 busy during a geo benchmark
-    // row and slowed the nodes it measures.
+    // nanosleep (microsecond resolution) to 0.25 ms before it, and spins the rest. Spinning the last 2 ms
+    // instead, as the proxy once did, kept 0.44 of a core busy under one sequential geo writer: CPU that
+    // the nodes it delays for lacked on a 2-core machine.
     private static void WaitUntil(long due, CancellationToken token)
     {
         var coarse = due - CoarseMarginTicks - Stopwatch.GetTimestamp();
         if (coarse > 0 && token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Floor(coarse * 1000.0 / Stopwatch.Frequency))))
             throw new OperationCanceledException(token);
         token.ThrowIfCancellationRequested();
-        SleepFine(due - SpinTicks - Stopwatch.GetTimestamp());
+        long fine;
+        while ((fine = due - SpinTicks - Stopwatch.GetTimestamp()) > 0 && SleepFine(fine))
+        {
+            // a sleep a signal ended early sleeps again for what is left
+        }
+
         while (Stopwatch.GetTimestamp() < due)
             Thread.SpinWait(16);
     }
 
-    private static void SleepFine(long ticks)
+    // Sleeps about ticks; false where there is no nanosleep (the caller then spins the whole wait, as the proxy once did).
+    private static bool SleepFine(long ticks)
     {
-        if (ticks <= 0)
-            return;
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
-        {
-            var until = Stopwatch.GetTimestamp() + ticks;
-            while (Stopwatch.GetTimestamp() < until)
-                Thread.SpinWait(64);
-            return;
-        }
-
+            return false;
         var nanoseconds = ticks * (1_000_000_000.0 / Stopwatch.Frequency);
         var request = new TimeSpec { Seconds = (long)(nanoseconds / 1e9), Nanoseconds = (long)(nanoseconds % 1e9) };
-        _ = nanosleep(in request, IntPtr.Zero); // a signal may end it early: the spin covers the rest
+        _ = nanosleep(in request, IntPtr.Zero);
+        return true;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -316,6 +317,11 @@ public sealed partial class DelayProxy : IAsyncDisposable
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int nanosleep(in TimeSpec request, IntPtr remaining);
+
+    private const int PR_SET_TIMERSLACK = 29;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
 
     private readonly record struct Chunk(byte[] Buffer, int Length, long At);
 }
