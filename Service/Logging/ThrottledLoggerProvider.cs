@@ -6,7 +6,9 @@ namespace GeoLedger.Logging;
 /// Wraps a logger provider so that .NEXT's categories write at most <see cref="LinesPerMinute"/> lines
 /// a minute below Error: while a member is down, .NEXT reports every failed heartbeat (about 20 a
 /// second). The first suppressed minute ends with one line saying how many lines were dropped.
-/// GeoLedger's own lines and every error pass untouched.
+/// Below Error, a .NEXT line names its exception by type and message (<see cref="Describe"/>) instead of
+/// carrying the exception: "member unavailable" while the others start came with 1.5 KB of HttpClient
+/// stack trace each. GeoLedger's own lines and every error pass untouched.
 /// </summary>
 internal sealed class ThrottledLoggerProvider(ILoggerProvider inner, TimeProvider clock) : ILoggerProvider
 {
@@ -74,7 +76,25 @@ internal sealed class ThrottledLoggerProvider(ILoggerProvider inner, TimeProvide
                 return;
             if (dropped > 0)
                 LogMessages.DotNextLinesSuppressed(inner, dropped, LinesPerMinute);
-            inner.Log(logLevel, eventId, state, exception, formatter);
+            if (exception is null)
+                inner.Log(logLevel, eventId, state, null, formatter);
+            else
+                inner.Log(logLevel, eventId, state, null, (s, e) => $"{formatter(s, e)} ({Describe(exception)})");
         }
+    }
+
+    /// <summary>An exception and its inner ones as "Type: message", outermost first, a repeated message said once.</summary>
+    internal static string Describe(Exception exception)
+    {
+        var parts = new List<string>();
+        string? previous = null;
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            var message = e.Message;
+            parts.Add(message == previous ? e.GetType().Name : $"{e.GetType().Name}: {message}");
+            previous = message;
+        }
+
+        return string.Join(" <- ", parts);
     }
 }
