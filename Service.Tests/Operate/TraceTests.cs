@@ -78,8 +78,10 @@ public sealed class TraceTests(ITestOutputHelper output)
                 using var written = await http.SendAsync(Traced(HttpMethod.Put, redirected.Headers.Location!, trace, client, """{"value":1}"""));
                 Assert.Equal(HttpStatusCode.OK, written.StatusCode);
 
+                // Spans reach the files in batches, a request's after its children's: wait for the leader's request span too.
                 var spans = await WaitForSpansAsync(folder, s =>
                     s.Any(x => x.TraceId == trace.ToHexString() && x.Name == "geoledger.replicate" && x.Node == leader.Id)
+                    && s.Any(x => x.TraceId == trace.ToHexString() && x.Kind == "Server" && x.Node == leader.Id)
                     && s.Any(x => x.TraceId == trace.ToHexString() && x.Node == follower.Id));
                 var traceSpans = spans.Where(s => s.TraceId == trace.ToHexString()).ToList();
                 foreach (var s in traceSpans)
