@@ -84,7 +84,7 @@ internal sealed class ThrottledLoggerProvider(ILoggerProvider inner, TimeProvide
     }
 
     /// <summary>An exception and its inner ones as "Type: message", outermost first, a repeated message said once.</summary>
-    internal static string Describe(Exception exception)
+    private static string Describe(Exception exception)
     {
         var parts = new List<string>();
         string? previous = null;
