@@ -27,9 +27,10 @@ namespace GeoLedger.Cluster;
 /// The asking follower is the majority's second witness, so the leader needs no replication round of
 /// its own: the request carries the follower's current term, read after every read sharing it began.
 /// The leader answers its commit index at once when it leads in that same term and has committed its
-/// term's first entry; otherwise it runs its full barrier. Why that is enough, in a cluster of two or
-/// three members (the only sizes GeoLedger runs): a write acknowledged before the read began was
-/// committed in some term. In a term below T it is in the leader's log and below its term's first
+/// term's first entry; otherwise it runs its full barrier. The shortcut holds in a cluster of two or
+/// three members (larger ones always run the full barrier: <see cref="MaxMembersForWitness"/>), because
+/// a write acknowledged before the read began was committed in some term. In a term below T it is in
+/// the leader's log and below its term's first
 /// entry, hence below its commit index. In term T this leader committed it. A leader of a term above T
 /// would have needed the votes of two of the three members, but the follower was still in term T when
 /// it asked and the leader is still in term T when it answers, and neither can have voted in a later
