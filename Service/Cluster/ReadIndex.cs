@@ -30,12 +30,11 @@ namespace GeoLedger.Cluster;
 /// term's first entry; otherwise it runs its full barrier. The shortcut holds in a cluster of two or
 /// three members (larger ones always run the full barrier: <see cref="MaxMembersForWitness"/>), because
 /// a write acknowledged before the read began was committed in some term. In a term below T it is in
-/// the leader's log and below its term's first
-/// entry, hence below its commit index. In term T this leader committed it. A leader of a term above T
-/// would have needed the votes of two of the three members, but the follower was still in term T when
-/// it asked and the leader is still in term T when it answers, and neither can have voted in a later
-/// term and gone back. This is etcd's ReadIndex with the follower's request standing in for the
-/// heartbeat answer the leader would otherwise wait for.
+/// the leader's log and below its term's first entry, hence below its commit index. In term T this
+/// leader committed it. A leader of a term above T would have needed the votes of two of the three
+/// members, but the follower was still in term T when it asked and the leader is still in term T when
+/// it answers, and neither can have voted in a later term and gone back. This is etcd's ReadIndex with
+/// the follower's request standing in for the heartbeat answer the leader would otherwise wait for.
 /// </para>
 /// </remarks>
 public sealed class ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandlerFactory handlers, IOptions<LedgerOptions> options)
