@@ -75,25 +75,25 @@ public sealed class DotNextLoggingTests
         return (new ThrottledLoggerProvider(new CapturingProvider(lines), clock), lines);
     }
 
-    private sealed record Line(string Category, string Message, Exception? Exception);
+    private sealed record Line(string Message, Exception? Exception);
 
     private sealed class CapturingProvider(List<Line> lines) : ILoggerProvider
     {
-        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, lines);
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(lines);
 
         public void Dispose()
         {
         }
     }
 
-    private sealed class CapturingLogger(string category, List<Line> lines) : ILogger
+    private sealed class CapturingLogger(List<Line> lines) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Add(new Line(category, formatter(state, exception), exception));
+            lines.Add(new Line(formatter(state, exception), exception));
     }
 
     private sealed class ManualClock : TimeProvider
