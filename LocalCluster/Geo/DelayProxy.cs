@@ -279,7 +279,7 @@ public sealed partial class DelayProxy : IAsyncDisposable
     // A wait in whole milliseconds (the only kind a wait handle has) can end a millisecond late: 10% of a
     // 20 ms link. So the thread waits on the token until about 2 ms before the release, sleeps with
     // nanosleep (microsecond resolution) to 0.25 ms before it, and spins the rest. Spinning the last 2 ms
-    // instead, as the proxy once did, kept 0.44 of a core busy under one sequential geo writer: CPU that
+    // instead, as the proxy once did, kept 0.39-0.48 of a core busy under one sequential geo writer: CPU that
     // the nodes it delays for lacked on a 2-core machine.
     private static void WaitUntil(long due, CancellationToken token)
     {
