@@ -104,7 +104,6 @@ public static class LedgerNode
                 Segments = new SegmentedLogOptions
                 {
                     SegmentBytes = options.SegmentBytes,
-                    SimulatePowerLoss = options.TestSimulatePowerLoss,
                     FlushDelay = options.TestAcknowledgeBeforeFlush ? TimeSpan.FromMilliseconds(100) : TimeSpan.Zero,
                 },
             },

@@ -10,9 +10,10 @@ namespace GeoLedger.Tests.MultiNode;
 /// An acknowledged write survives the crash of the two members that held it: the leader and the follower
 /// whose acknowledgement made the majority, both SIGKILLed right after the client got its answer, while
 /// the third member was down and never saw the write. The follower and the third member restart first
-/// and elect a leader among themselves, so the write is there only if the follower had it on disk. Nodes run with the power-loss simulation (what was
-/// not flushed is lost with the process, as in a power cut), so the test sees whether the write was on
-/// disk, not merely in the page cache. Rounds: GEOLEDGER_DURABILITY_ROUNDS (default 20).
+/// and elect a leader among themselves, so the write is there only if the follower had it on disk. A node's log
+/// writes its records to the file only when it flushes them (<see cref="GeoLedger.Storage.SegmentedLog"/>), so what
+/// was not flushed dies with the process, as in a power cut: the test sees whether the write was on disk, not merely
+/// in the page cache. Rounds: GEOLEDGER_DURABILITY_ROUNDS (default 20).
 /// </summary>
 [Collection(MultiNodeCollection.Name)]
 public sealed class DurabilityTests(ITestOutputHelper output)
@@ -47,7 +48,6 @@ public sealed class DurabilityTests(ITestOutputHelper output)
     {
         var settings = new Dictionary<string, string>
         {
-            ["Ledger:TestSimulatePowerLoss"] = "true",
             ["Ledger:TestAcknowledgeBeforeFlush"] = acknowledgeBeforeFlush ? "true" : "false",
             ["Ledger:WriteTimeoutMs"] = "3000",
         };

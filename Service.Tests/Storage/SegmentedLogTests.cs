@@ -343,10 +343,32 @@ public sealed class SegmentedLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Appended_records_reach_the_file_only_when_flushed_and_reads_see_them_before()
+    {
+        using var log = Open(options: new SegmentedLogOptions { SegmentBytes = 1 << 20 });
+        log.Append(1, [Entry(1, "first-unflushed"), Entry(1, "second-unflushed")], flushLater: true);
+        log.Append(3, [Entry(1, "third-unflushed")], flushLater: true);
+
+        // Not asked to flush (flushLater): the records are in memory only, and reads find them there.
+        Assert.Equal(["first-unflushed", "second-unflushed", "third-unflushed"], ReadAll(log).Select(Text));
+        Assert.Equal(0, log.DurableIndex);
+        Assert.DoesNotContain("unflushed", FileText(NewestSegment()));
+
+        log.TruncateFrom(3);
+        using var timeout = new CancellationTokenSource(Timeout);
+        await log.FlushThroughAsync(2, timeout.Token);
+
+        var text = FileText(NewestSegment());
+        Assert.Contains("first-unflushed", text);
+        Assert.Contains("second-unflushed", text);
+        Assert.DoesNotContain("third", text);
+        Assert.Equal(["first-unflushed", "second-unflushed"], ReadAll(log).Select(Text));
+    }
+
+    [Fact]
     public async Task A_follower_flush_runs_on_the_thread_that_waits_and_what_it_covered_survives_a_power_cut()
     {
-        var powerLoss = SmallSegments with { SimulatePowerLoss = true };
-        using (var log = Open(options: powerLoss))
+        using (var log = Open())
         {
             var flushedOn = new List<int>();
             log.Flushed = _ => { lock (flushedOn) flushedOn.Add(Environment.CurrentManagedThreadId); };
@@ -362,8 +384,8 @@ public sealed class SegmentedLogTests : IDisposable
             await flush;
         }
 
-        // Disposing without a flush drops what is unflushed (SimulatePowerLoss): both entries were flushed.
-        using var reopened = Open(options: powerLoss);
+        // Disposing without a flush drops what is unflushed: both entries were flushed.
+        using var reopened = Open();
         Assert.Equal(["one", "two"], ReadAll(reopened).Select(Text));
     }
 
@@ -371,7 +393,7 @@ public sealed class SegmentedLogTests : IDisposable
     public async Task A_follower_flush_waits_for_the_flusher_when_the_flusher_flushes_and_ends_durable()
     {
         // A lazy flusher (test setting) takes every flush: the caller must wait for it, not return early.
-        var lazy = SmallSegments with { SimulatePowerLoss = true, FlushDelay = TimeSpan.FromMilliseconds(50) };
+        var lazy = SmallSegments with { FlushDelay = TimeSpan.FromMilliseconds(50) };
         using (var log = Open(options: lazy))
         {
             log.Append(1, [Entry(1, "one")]);
@@ -415,6 +437,13 @@ public sealed class SegmentedLogTests : IDisposable
         Assert.Equal(1600, log.DurableIndex);
         Assert.True(flushes < 1600, $"{flushes} flushes for 1600 entries: flushes are not shared");
         Assert.Equal(Enumerable.Range(1, 1600).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), ReadAll(log).Select(Text));
+    }
+
+    private static string FileText(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(file, Encoding.Latin1);
+        return reader.ReadToEnd();
     }
 
     private string NewestSegment() => System.IO.Directory.GetFiles(Directory, "*.seg").Where(f => FirstIndexOf(f) > 0).MaxBy(FirstIndexOf)!;

@@ -79,9 +79,6 @@ public sealed class LedgerOptions
     /// </summary>
     public bool TestAcknowledgeBeforeFlush { get; set; }
 
-    /// <summary>Test hook: appended entries reach the disk only when flushed, so a SIGKILL loses what a power cut would; false in production.</summary>
-    public bool TestSimulatePowerLoss { get; set; }
-
     /// <summary>Test hook: a pause before a follower appends what the leader sent (milliseconds), to make it acknowledge last; 0 in production.</summary>
     public int TestAppendDelayMs { get; set; }
 

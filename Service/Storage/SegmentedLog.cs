@@ -17,12 +17,6 @@ public sealed record SegmentedLogOptions
     /// </summary>
     public bool ZeroFill { get; init; } = true;
 
-    /// <summary>
-    /// Test only: appended records stay in this process's memory until a flush writes and flushes them,
-    /// so a SIGKILL loses exactly what a power cut would (the page cache survives a killed process).
-    /// </summary>
-    public bool SimulatePowerLoss { get; init; }
-
     /// <summary>Test only: how long a flush waits after it is asked for (a lazy flusher, to widen the window a test must see).</summary>
     public TimeSpan FlushDelay { get; init; }
 
@@ -34,11 +28,12 @@ public sealed record SegmentedLogOptions
 }
 
 /// <summary>
-/// GeoLedger's write-ahead log on disk: checksummed records in segment files, appended with one
-/// write per batch and made durable by one <c>fdatasync</c> for everything appended since the last
-/// one (group commit), on a thread of its own or on the thread that waits for it (a follower's
-/// append). A torn tail (records written but never flushed when the process died) is cut off when
-/// the log is opened; damage anywhere else stops the node. Thread-safe.
+/// GeoLedger's write-ahead log on disk: checksummed records in segment files. Appended records stay in
+/// memory until a flush writes everything appended since the last one, one write per segment, and makes
+/// it durable with one <c>fdatasync</c> (group commit), on a thread of its own or on the thread that
+/// waits for it (a follower's append). So a killed process loses exactly what a power cut would: what
+/// was not flushed, which nobody was told is durable. A torn tail (a write cut by a crash) is cut off
+/// when the log is opened; damage anywhere else stops the node. Thread-safe.
 /// </summary>
 public sealed class SegmentedLog : IDisposable
 {
@@ -51,10 +46,10 @@ public sealed class SegmentedLog : IDisposable
     private readonly RecentEntries recent;
     private readonly Thread flusher;
     private readonly ManualResetEventSlim flushRequested = new(false);
-    private readonly Lock flushing = new(); // held by a flush from taking its records to writing them (power-loss simulation)
+    private readonly Lock flushing = new(); // held by a flush from taking its records to writing and flushing them
     private readonly List<LogSegment> segmentsToFlush = []; // guarded by flushing
-    private List<PendingWrite> pending = [];
-    private List<PendingWrite> inFlight = [];
+    private List<PendingWrite> pending = []; // guarded by gate: appended, not yet taken by a flush
+    private List<PendingWrite> inFlight = []; // taken by the running flush, cleared (under gate) once written
     private TaskCompletionSource flushed = NewFlushSignal();
     private LogSegment? spare;
     private bool preparingSpare;
@@ -308,8 +303,7 @@ public sealed class SegmentedLog : IDisposable
 
                 var buffer = new byte[runBytes];
                 var read = RandomAccess.Read(first.Segment.Handle, buffer, first.Offset);
-                if (options.SimulatePowerLoss)
-                    read = Overlay(first.Segment, first.Offset, buffer, read);
+                read = Overlay(first.Segment, first.Offset, buffer, read);
                 if (read != buffer.Length)
                     throw new LogDamagedException(directory, $"ends before entry {runEnd} in '{first.Segment.Path}'");
                 var offset = 0;
@@ -570,10 +564,11 @@ public sealed class SegmentedLog : IDisposable
 
     private void Commit(LogSegment segment, ReadOnlySpan<byte> bytes, List<EntryPosition> positionsToAdd)
     {
-        if (options.SimulatePowerLoss)
-            this.pending.Add(new PendingWrite(segment, segment.WriteOffset, bytes.ToArray()));
+        // Written by the next flush, in one write with every record appended to the segment since the last one.
+        if (this.pending is [.., var last] && last.Segment == segment && last.End == segment.WriteOffset)
+            last.Add(bytes);
         else
-            RandomAccess.Write(segment.Handle, bytes, segment.WriteOffset);
+            this.pending.Add(new PendingWrite(segment, segment.WriteOffset, bytes));
         segment.WriteOffset += bytes.Length;
         segment.HighWater = Math.Max(segment.HighWater, segment.WriteOffset);
         segment.Dirty = true;
@@ -798,19 +793,22 @@ public sealed class SegmentedLog : IDisposable
         spare = null;
     }
 
-    /// <summary>Copies records not yet written (power-loss simulation) over what was read from the file; returns the bytes now valid.</summary>
+    /// <summary>Copies records not yet written to the file over what was read from it; returns the bytes now valid.</summary>
     private int Overlay(LogSegment segment, long offset, byte[] buffer, int read)
     {
-        foreach (var write in inFlight.Concat(pending))
+        foreach (var writes in (ReadOnlySpan<List<PendingWrite>>)[inFlight, pending])
         {
-            if (write.Segment != segment)
-                continue;
-            var from = Math.Max(offset, write.Offset);
-            var to = Math.Min(offset + buffer.Length, write.Offset + write.Bytes.Length);
-            if (from >= to)
-                continue;
-            write.Bytes.AsSpan((int)(from - write.Offset), (int)(to - from)).CopyTo(buffer.AsSpan((int)(from - offset)));
-            read = (int)Math.Max(read, to - offset);
+            foreach (var write in writes)
+            {
+                if (write.Segment != segment)
+                    continue;
+                var from = Math.Max(offset, write.Offset);
+                var to = Math.Min(offset + buffer.Length, write.End);
+                if (from >= to)
+                    continue;
+                write.Bytes.Slice((int)(from - write.Offset), (int)(to - from)).CopyTo(buffer.AsSpan((int)(from - offset)));
+                read = (int)Math.Max(read, to - offset);
+            }
         }
 
         return read;
@@ -833,15 +831,46 @@ public sealed class SegmentedLog : IDisposable
             }
             else if (write.Offset < offset)
             {
-                kept.Add(write with { Bytes = write.Bytes[..(int)(offset - write.Offset)] });
+                kept.Add(write.Before(offset));
             }
         }
 
         pending = kept;
     }
 
-    /// <summary>Bytes appended but not yet written to the file (power-loss simulation only).</summary>
-    private sealed record PendingWrite(LogSegment Segment, long Offset, byte[] Bytes);
+    /// <summary>Records appended to a segment and not yet written to it: one run of contiguous bytes, grown by each append.</summary>
+    private sealed class PendingWrite
+    {
+        private byte[] buffer;
+        private int length;
+
+        public PendingWrite(LogSegment segment, long offset, ReadOnlySpan<byte> bytes)
+        {
+            Segment = segment;
+            Offset = offset;
+            buffer = new byte[Math.Max(bytes.Length, 4096)];
+            bytes.CopyTo(buffer);
+            length = bytes.Length;
+        }
+
+        public LogSegment Segment { get; }
+
+        public long Offset { get; }
+
+        public long End => Offset + length;
+
+        public ReadOnlySpan<byte> Bytes => buffer.AsSpan(0, length);
+
+        public void Add(ReadOnlySpan<byte> bytes)
+        {
+            if (length + bytes.Length > buffer.Length)
+                Array.Resize(ref buffer, Math.Max(length + bytes.Length, 2 * buffer.Length));
+            bytes.CopyTo(buffer.AsSpan(length));
+            length += bytes.Length;
+        }
+
+        public PendingWrite Before(long offset) => new(Segment, Offset, Bytes[..(int)(offset - Offset)]);
+    }
 
     private static TaskCompletionSource NewFlushSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
