@@ -225,7 +225,7 @@ public sealed class SegmentedLog : IDisposable
         lock (gate)
         {
             ThrowIfFailed();
-            pending.Clear();
+            Release(pending);
             foreach (var segment in segments)
                 DeleteSegment(segment);
             segments.Clear();
@@ -594,7 +594,7 @@ public sealed class SegmentedLog : IDisposable
             var old = segments[^1];
             foreach (var write in inFlight.Concat(pending).Where(w => w.Segment == old))
                 RandomAccess.Write(old.Handle, write.Bytes, write.Offset); // the same bytes a flush in progress may write again
-            pending.RemoveAll(w => w.Segment == old);
+            Release(pending, w => w.Segment == old);
             FileSync.Data(old.Handle);
         }
         var segment = spare;
@@ -732,7 +732,7 @@ public sealed class SegmentedLog : IDisposable
             foreach (var write in inFlight)
                 RandomAccess.Write(write.Segment.Handle, write.Bytes, write.Offset);
             lock (gate)
-                inFlight.Clear();
+                Release(inFlight);
             foreach (var segment in segmentsToFlush)
             {
                 try
@@ -817,28 +817,31 @@ public sealed class SegmentedLog : IDisposable
     /// <summary>Forgets unwritten records at or after <paramref name="offset"/> of <paramref name="segment"/> and in segments no longer in the log.</summary>
     private void DropPendingFrom(LogSegment segment, long offset)
     {
-        var kept = new List<PendingWrite>(pending.Count);
-        foreach (var write in pending)
+        pending.RemoveAll(write =>
         {
-            if (write.Segment != segment)
-            {
-                if (segments.Contains(write.Segment))
-                    kept.Add(write);
-            }
-            else if (write.Offset + write.Bytes.Length <= offset)
-            {
-                kept.Add(write);
-            }
-            else if (write.Offset < offset)
-            {
-                kept.Add(write.Before(offset));
-            }
-        }
-
-        pending = kept;
+            var keep = write.Segment == segment ? write.Offset < offset : segments.Contains(write.Segment);
+            if (!keep)
+                write.Release();
+            else if (write.Segment == segment && write.End > offset)
+                write.CutAt(offset);
+            return !keep;
+        });
     }
 
-    /// <summary>Records appended to a segment and not yet written to it: one run of contiguous bytes, grown by each append.</summary>
+    /// <summary>Removes <paramref name="writes"/> (those <paramref name="which"/> picks, if given) and returns their buffers.</summary>
+    private static void Release(List<PendingWrite> writes, Predicate<PendingWrite>? which = null) =>
+        writes.RemoveAll(write =>
+        {
+            if (which is not null && !which(write))
+                return false;
+            write.Release();
+            return true;
+        });
+
+    /// <summary>
+    /// Records appended to a segment and not yet written to it: one run of contiguous bytes, grown by each append, in a
+    /// pooled buffer that <see cref="Release"/> returns (once no list holds the run).
+    /// </summary>
     private sealed class PendingWrite
     {
         private byte[] buffer;
@@ -848,7 +851,7 @@ public sealed class SegmentedLog : IDisposable
         {
             Segment = segment;
             Offset = offset;
-            buffer = new byte[Math.Max(bytes.Length, 4096)];
+            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(bytes.Length, 2048));
             bytes.CopyTo(buffer);
             length = bytes.Length;
         }
@@ -864,12 +867,26 @@ public sealed class SegmentedLog : IDisposable
         public void Add(ReadOnlySpan<byte> bytes)
         {
             if (length + bytes.Length > buffer.Length)
-                Array.Resize(ref buffer, Math.Max(length + bytes.Length, 2 * buffer.Length));
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(length + bytes.Length, 2 * buffer.Length));
+                Bytes.CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = larger;
+            }
+
             bytes.CopyTo(buffer.AsSpan(length));
             length += bytes.Length;
         }
 
-        public PendingWrite Before(long offset) => new(Segment, Offset, Bytes[..(int)(offset - Offset)]);
+        /// <summary>Drops the bytes from file offset <paramref name="offset"/> on.</summary>
+        public void CutAt(long offset) => length = (int)Math.Clamp(offset - Offset, 0, length);
+
+        public void Release()
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = [];
+            length = 0;
+        }
     }
 
     private static TaskCompletionSource NewFlushSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
