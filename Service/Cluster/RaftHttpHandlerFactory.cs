@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace GeoLedger.Cluster;
 
@@ -20,9 +19,9 @@ internal sealed class RaftHttpHandlerFactory(ClusterSecret secret, TimeSpan conn
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
             AutomaticDecompression = DecompressionMethods.None,
             UseProxy = false,
+            // Ours, not the handler's default: a peer resetting right after it accepted must fail as an HttpRequestException (ConnectedStream).
+            ConnectCallback = ConnectedStream.Callback(via is { Count: > 0 } ? Via : null),
         };
-        if (via is { Count: > 0 })
-            sockets.ConnectCallback = ConnectViaAsync;
         return new RaftRequestHandler(secret, voteTimeout) { InnerHandler = sockets };
     }
 
@@ -41,21 +40,7 @@ internal sealed class RaftHttpHandlerFactory(ClusterSecret secret, TimeSpan conn
         return result;
     }
 
-    private async ValueTask<Stream> ConnectViaAsync(SocketsHttpConnectionContext context, CancellationToken token)
-    {
-        var target = via!.TryGetValue($"{context.DnsEndPoint.Host}:{context.DnsEndPoint.Port}", out var to) ? to : context.DnsEndPoint;
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(target, token).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    private EndPoint Via(DnsEndPoint asked) => via!.TryGetValue($"{asked.Host}:{asked.Port}", out var to) ? to : asked;
 
     private static DnsEndPoint? Endpoint(string text) =>
         text.LastIndexOf(':') is var colon and > 0 && int.TryParse(text[(colon + 1)..], out var port) && port is > 0 and < 65536

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using GeoLedger.Cluster;
 
 namespace GeoLedger.Faults.Workload;
 
@@ -42,7 +43,7 @@ public static class SingleSendHttp
         try
         {
             await socket.ConnectAsync(context.DnsEndPoint, token).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
+            return ConnectedStream.Of(socket); // a reset right after the accept must fail as an HttpRequestException
         }
         catch
         {
