@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using GeoLedger.Cluster;
 
 namespace GeoLedger.Bench;
 
@@ -24,6 +25,7 @@ internal sealed class LoadClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(2),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            ConnectCallback = ConnectedStream.Callback(), // a node killed right after it accepted fails the request, not the client
         })
         {
             Timeout = timeout,

@@ -4,6 +4,7 @@ using System.Text.Json;
 using GeoLedger.Faults.Lab;
 using GeoLedger.Faults.Workload;
 using GeoLedger.LocalCluster;
+using GeoLedger.Cluster;
 
 namespace GeoLedger.Faults.Nemesis;
 
@@ -15,7 +16,7 @@ namespace GeoLedger.Faults.Nemesis;
 /// </summary>
 public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raftPort, Random random, WorkloadControl control, Action<string> log)
 {
-    private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(1) }) { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(1), ConnectCallback = ConnectedStream.Callback() }) { Timeout = TimeSpan.FromSeconds(2) };
     private readonly Stopwatch clock = Stopwatch.StartNew();
 
     /// <summary>The faults injected so far.</summary>
