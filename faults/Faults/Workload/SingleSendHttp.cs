@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using GeoLedger.Cluster;
 
 namespace GeoLedger.Faults.Workload;
@@ -32,24 +31,16 @@ public static class SingleSendHttp
     })
     { Timeout = Timeout.InfiniteTimeSpan };
 
-    private static async ValueTask<Stream> ConnectOnceAsync(SocketsHttpConnectionContext context, CancellationToken token)
+    // Connects like every other client here (ConnectedStream: a reset right after the accept fails as an HttpRequestException).
+    private static readonly Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> Connect = ConnectedStream.Callback();
+
+    private static ValueTask<Stream> ConnectOnceAsync(SocketsHttpConnectionContext context, CancellationToken token)
     {
         var request = context.InitialRequestMessage;
         if (request.Options.TryGetValue(Attempts, out var attempt) && attempt.Target == request.RequestUri)
-            throw new ResendRefusedException(request);
+            return ValueTask.FromException<Stream>(new ResendRefusedException(request));
         request.Options.Set(Attempts, new Attempt(request.RequestUri));
-
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(context.DnsEndPoint, token).ConfigureAwait(false);
-            return ConnectedStream.Of(socket); // a reset right after the accept must fail as an HttpRequestException
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        return Connect(context, token);
     }
 
     private sealed record Attempt(Uri? Target);
