@@ -150,6 +150,15 @@ public static class LedgerNode
         builder.Services.AddSingleton<ClusterView>();
         builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddSingleton<ReadIndex>();
+        if (options.ReadIndexDatagrams)
+        {
+            builder.Services.AddHostedService(sp => new ReadIndexDatagramServer(
+                new System.Net.IPEndPoint(topology.Raft.Address, topology.Raft.Port),
+                ReadIndexDatagram.Key(sp.GetRequiredService<ClusterSecret>()),
+                (term, asker) => ReadIndex.AnswerDatagram(sp.GetRequiredService<ClusterView>(), sp.GetRequiredService<LedgerLog>(), sp.GetRequiredService<MembershipWitness>(), term, asker),
+                sp.GetRequiredService<ILogger<ReadIndexDatagramServer>>()));
+        }
+
         builder.Services.AddSingleton<CommitNotices>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CommitNotices>());
         builder.Services.AddSingleton<ReadGate>();

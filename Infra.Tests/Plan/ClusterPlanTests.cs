@@ -86,9 +86,13 @@ public sealed class ClusterPlanTests
 
         foreach (var region in plan.Regions)
         {
-            var raft = Assert.Single(region.NsgRules, r => r.Port == ClusterPlan.RaftPort);
+            var raft = Assert.Single(region.NsgRules, r => r.Port == ClusterPlan.RaftPort && r.Protocol == NsgProtocol.Tcp);
             Assert.False(raft.IsOpenToInternet);
             Assert.Equal(vnets, raft.Sources.Order().ToList());
+            var datagrams = Assert.Single(region.NsgRules, r => r.Port == ClusterPlan.RaftPort && r.Protocol == NsgProtocol.Udp);
+            Assert.False(datagrams.IsOpenToInternet);
+            Assert.Equal(vnets, datagrams.Sources.Order().ToList());
+            Assert.Single(region.NsgRules, r => r.Protocol == NsgProtocol.Udp); // nothing else is open to UDP
 
             var ssh = Assert.Single(region.NsgRules, r => r.Port == ClusterPlan.SshPort);
             Assert.False(ssh.IsOpenToInternet);

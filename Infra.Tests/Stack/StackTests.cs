@@ -88,6 +88,23 @@ public sealed class StackTests : IDisposable
     }
 
     [Fact]
+    public async Task EachNsgLetsTheClusterReachTheRaftPortOverTcpAndUdp()
+    {
+        var (mocks, _) = await Run();
+        foreach (var nsg in mocks.OfType("azure-native:network:NetworkSecurityGroup"))
+        {
+            var raft = ((ImmutableArray<object>)nsg.Inputs["securityRules"]).Cast<ImmutableDictionary<string, object>>()
+                .Where(r => Input(r, "destinationPortRange") == ClusterPlan.RaftPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Select(r => (Protocol: Input(r, "protocol"), Access: Input(r, "access"), Sources: ((ImmutableArray<object>)r["sourceAddressPrefixes"]).Cast<string>().Order().ToList()))
+                .OrderBy(r => r.Protocol, StringComparer.Ordinal)
+                .ToList();
+            Assert.Equal(["Tcp", "Udp"], raft.Select(r => r.Protocol));
+            Assert.All(raft, r => Assert.Equal("Allow", r.Access));
+            Assert.Equal(raft[0].Sources, raft[1].Sources); // the cluster's VNets, for both
+        }
+    }
+
+    [Fact]
     public async Task PeeringsFormAFullMeshBothWays()
     {
         var (mocks, _) = await Run();

@@ -268,7 +268,7 @@ internal sealed class RegionCluster : ComponentResource
             Priority = rule.Priority,
             Direction = Network.SecurityRuleDirection.Inbound,
             Access = Network.SecurityRuleAccess.Allow,
-            Protocol = Network.SecurityRuleProtocol.Tcp,
+            Protocol = rule.Protocol == NsgProtocol.Udp ? Network.SecurityRuleProtocol.Udp : Network.SecurityRuleProtocol.Tcp,
             SourcePortRange = "*",
             DestinationAddressPrefix = "*",
             DestinationPortRange = rule.Port.ToString(CultureInfo.InvariantCulture),

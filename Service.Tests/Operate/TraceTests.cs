@@ -63,7 +63,12 @@ public sealed class TraceTests(ITestOutputHelper output)
         Directory.CreateDirectory(folder);
         try
         {
-            await using var cluster = await TestCluster.StartAsync(3, perNode: id => new Dictionary<string, string> { ["Telemetry:TraceFile"] = Path.Combine(folder, id + ".jsonl") });
+            // Read-index rounds over HTTP: a datagram round (the default in a cluster of three) carries no trace context.
+            await using var cluster = await TestCluster.StartAsync(3, perNode: id => new Dictionary<string, string>
+            {
+                ["Telemetry:TraceFile"] = Path.Combine(folder, id + ".jsonl"),
+                ["Ledger:ReadIndexDatagrams"] = "false",
+            });
             await cluster.WithOutputOnFailureAsync(async () =>
             {
                 var http = cluster.Nodes.Http;

@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using DotNext.Net.Cluster.Consensus.Raft;
 using GeoLedger.Ledger;
 using GeoLedger.Storage;
+using GeoLedger.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace GeoLedger.Cluster;
@@ -21,7 +24,10 @@ namespace GeoLedger.Cluster;
 /// arrives while it is answered waits for the next one, which is sent as soon as the current one is
 /// answered. A read never joins a request sent before it arrived (that request's index could miss a
 /// write acknowledged in between), so sharing keeps every read linearizable and turns N concurrent
-/// reads into about two leader round trips instead of N.
+/// reads into about two leader round trips instead of N. Rounds run on a thread of their own, which blocks on
+/// each answer: in a cluster of up to three the question goes first as a UDP datagram
+/// (<see cref="ReadIndexDatagram"/>), whose answer wakes that thread directly; a refusal, no answer in time,
+/// or a larger cluster sends the round over HTTP to <see cref="Path"/> on the leader's Raft port.
 /// </para>
 /// <para>
 /// The asking follower is the majority's second witness, so the leader needs no replication round of
@@ -37,7 +43,7 @@ namespace GeoLedger.Cluster;
 /// the follower's request standing in for the heartbeat answer the leader would otherwise wait for.
 /// </para>
 /// </remarks>
-public sealed class ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandlerFactory handlers, IOptions<LedgerOptions> options)
+public sealed class ReadIndex : IDisposable
 {
     /// <summary>The path the leader serves on its Raft port.</summary>
     public const string Path = "/geoledger/read-index";
@@ -51,18 +57,40 @@ public sealed class ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandl
     /// <summary>The largest cluster in which the asking follower and the leader are a majority.</summary>
     private const int MaxMembersForWitness = 3;
 
-    private readonly HttpClient http = new(handlers.CreateHandler(RaftHttpHandlerFactory.Name), disposeHandler: true);
-    private readonly TimeSpan roundTimeout = TimeSpan.FromMilliseconds(options.Value.ReadTimeoutMs);
+    private readonly ClusterView view;
+    private readonly LedgerLog log;
+    private readonly LedgerMetrics metrics;
+    private readonly HttpClient http;
+    private readonly ReadIndexDatagramClient? datagrams;
+    private readonly TimeSpan roundTimeout;
     private readonly Lock rounds = new();
+    private readonly SemaphoreSlim roundWanted = new(0);
+    private readonly Dictionary<Uri, IPEndPoint?> datagramEndpoints = []; // the round thread's
     private bool roundOnTheWire; // guarded by rounds
-    private TaskCompletionSource<long>? nextRound; // guarded by rounds: the round that reads arriving now join
+    private Round? firstRound; // guarded by rounds: the round the thread sends next
+    private Round? nextRound; // guarded by rounds: the round that reads arriving now join
+    private Thread? roundThread; // guarded by rounds: started by the first read on a follower
+    private volatile bool disposed;
+
+    /// <summary>Read indices for <paramref name="view"/>'s node, over datagrams when <see cref="LedgerOptions.ReadIndexDatagrams"/> allows, else HTTP.</summary>
+    public ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandlerFactory handlers, IOptions<LedgerOptions> options, ClusterSecret secret, LedgerMetrics metrics, ILogger<ReadIndex> logger)
+    {
+        this.view = view;
+        this.metrics = metrics;
+        this.log = log;
+        http = new HttpClient(handlers.CreateHandler(RaftHttpHandlerFactory.Name), disposeHandler: true);
+        roundTimeout = TimeSpan.FromMilliseconds(options.Value.ReadTimeoutMs);
+        // Not through Ledger:TestRaftVia's proxies (TCP only): a datagram would skip the link's delay.
+        if (options.Value.ReadIndexDatagrams && string.IsNullOrEmpty(options.Value.TestRaftVia))
+            datagrams = new ReadIndexDatagramClient(ReadIndexDatagram.Key(secret), () => LogMessages.ReadIndexDatagramsOff(logger, (int)ReadIndexDatagramClient.Backoff.TotalSeconds));
+    }
 
     /// <summary>Waits until this node may serve a linearizable read.</summary>
     /// <exception cref="InvalidOperationException">No leader is known, or the leader could not confirm an index.</exception>
     public async Task WaitAsync(CancellationToken token)
     {
         // Only whether this node leads is decided per read. Which leader to ask, waiting out an election or a leader
-        // that may be gone, is the round's (AskLeaderAsync), once for every read sharing it: asking here too probed
+        // that may be gone, is the round's (AskLeader), once for every read sharing it: asking here too probed
         // the leader's socket (LeaderSuspicion) once per read.
         if (view.Raft.Leader is { IsRemote: false })
         {
@@ -77,77 +105,157 @@ public sealed class ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandl
     /// <summary>The round this read waits for: a new one sent now, or the next one when a round is on the wire.</summary>
     private Task<long> JoinRound()
     {
-        TaskCompletionSource<long>? sendNow = null;
         Task<long> joined;
         lock (rounds)
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             if (roundOnTheWire)
             {
-                nextRound ??= new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-                joined = nextRound.Task;
+                nextRound ??= new Round(Activity.Current);
+                return nextRound.Task;
             }
-            else
+
+            roundOnTheWire = true;
+            firstRound = new Round(Activity.Current);
+            joined = firstRound.Task;
+            if (roundThread is null)
             {
-                roundOnTheWire = true;
-                sendNow = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-                joined = sendNow.Task;
+                roundThread = new Thread(RunRounds) { IsBackground = true, Name = "read-index rounds" };
+                roundThread.Start();
             }
         }
 
-        if (sendNow is not null)
-            _ = RunRoundsAsync(sendNow);
+        roundWanted.Release();
         return joined;
     }
 
-    /// <summary>Sends <paramref name="round"/>, then every round that readers joined meanwhile, one at a time.</summary>
-    private async Task RunRoundsAsync(TaskCompletionSource<long> round)
+    /// <summary>
+    /// The round thread: sends each first round, then every round that readers joined meanwhile, one at a time,
+    /// blocking on each answer (a thread of its own, so a datagram's answer wakes it directly, not through the pool).
+    /// </summary>
+    private void RunRounds()
     {
         while (true)
         {
-            try
+            roundWanted.Wait();
+            if (disposed)
             {
-                round.TrySetResult(await AskLeaderAsync().ConfigureAwait(false));
-            }
-            catch (Exception e)
-            {
-                round.TrySetException(e);
+                datagrams?.Dispose();
+                return;
             }
 
+            Round round;
             lock (rounds)
             {
-                if (nextRound is null)
+                round = firstRound!;
+                firstRound = null;
+            }
+
+            while (true)
+            {
+                Activity.Current = round.Parent; // an HTTP round's call joins the trace of the read that opened the round
+                try
                 {
-                    roundOnTheWire = false;
-                    return;
+                    round.TrySetResult(AskLeader());
+                }
+                catch (Exception e)
+                {
+                    round.TrySetException(e);
+                }
+                finally
+                {
+                    Activity.Current = null;
                 }
 
-                round = nextRound;
-                nextRound = null;
+                lock (rounds)
+                {
+                    if (nextRound is null)
+                    {
+                        roundOnTheWire = false;
+                        break;
+                    }
+
+                    round = nextRound;
+                    nextRound = null;
+                }
             }
         }
     }
 
     /// <summary>One read-index request to whoever leads now; its own deadline, since many reads share it.</summary>
-    private async Task<long> AskLeaderAsync()
+    private long AskLeader()
     {
         using var deadline = new CancellationTokenSource(roundTimeout);
         // The leader now, not when the first read asked: it may have died (suspect) or changed since.
-        var leader = await view.WaitForLeaderAsync(deadline.Token).ConfigureAwait(false)
+        var leader = view.WaitForLeaderAsync(deadline.Token).GetAwaiter().GetResult()
             ?? throw new InvalidOperationException("no leader is known");
         if (!leader.IsRemote)
         {
             // Elected since the read asked: this node's own barrier covers the round.
-            await view.Raft.ApplyReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+            view.Raft.ApplyReadBarrierAsync(deadline.Token).AsTask().GetAwaiter().GetResult();
             return log.AppliedIndex;
         }
 
         var leaderMember = view.MemberOf(leader) ?? throw new InvalidOperationException("the leader is not in the member list");
         var term = view.Raft.Term; // read now, after every read sharing this round began
-        var uri = new Uri(leaderMember.Raft, $"{Path}?{TermParameter}={term.ToString(CultureInfo.InvariantCulture)}&{MemberParameter}={Uri.EscapeDataString(view.Self.Raft.AbsoluteUri)}");
-        using var response = await http.PostAsync(uri, content: null, deadline.Token).ConfigureAwait(false);
+        var self = view.Self.Raft.AbsoluteUri;
+        if (datagrams is not null && view.Raft.Members.Count <= MaxMembersForWitness && DatagramEndpoint(leaderMember.Raft) is { } endpoint
+            && datagrams.Ask(endpoint, term, self) is { } index)
+        {
+            metrics.ReadIndexRound("datagram");
+            return index;
+        }
+
+        var answered = AskOverHttpAsync(leaderMember.Raft, term, self, deadline.Token).GetAwaiter().GetResult();
+        metrics.ReadIndexRound("http");
+        return answered;
+    }
+
+    private async Task<long> AskOverHttpAsync(Uri leader, long term, string self, CancellationToken token)
+    {
+        var uri = new Uri(leader, $"{Path}?{TermParameter}={term.ToString(CultureInfo.InvariantCulture)}&{MemberParameter}={Uri.EscapeDataString(self)}");
+        using var response = await http.PostAsync(uri, content: null, token).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"the leader answered {(int)response.StatusCode} to a read-index request");
-        return long.Parse(await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false), NumberStyles.None, CultureInfo.InvariantCulture);
+        return long.Parse(await response.Content.ReadAsStringAsync(token).ConfigureAwait(false), NumberStyles.None, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The UDP endpoint of a member's Raft URL when its host is an IP address (members' URLs are); null otherwise.</summary>
+    private IPEndPoint? DatagramEndpoint(Uri raft)
+    {
+        if (!datagramEndpoints.TryGetValue(raft, out var endpoint))
+        {
+            endpoint = IPAddress.TryParse(raft.DnsSafeHost, out var address) ? new IPEndPoint(address, raft.Port) : null;
+            datagramEndpoints[raft] = endpoint;
+        }
+
+        return endpoint;
+    }
+
+    /// <summary>Stops the round thread.</summary>
+    public void Dispose()
+    {
+        lock (rounds)
+            disposed = true;
+        roundWanted.Release();
+        http.Dispose();
+    }
+
+    /// <summary>One read-index round: the reads that joined it wait for its index; traced under the read that opened it.</summary>
+    private sealed class Round(Activity? parent) : TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public Activity? Parent { get; } = parent;
+    }
+
+    /// <summary>
+    /// The leader's side of a datagram (<see cref="ReadIndexDatagramServer"/>): the witnessed commit index for a
+    /// follower in <paramref name="askerTerm"/>, or null (refused: the follower asks over HTTP, which runs the full barrier).
+    /// </summary>
+    public static long? AnswerDatagram(ClusterView view, LedgerLog log, MembershipWitness witness, long askerTerm, string asker)
+    {
+        if (view.Raft.Leader is not { IsRemote: false })
+            return null;
+        return WitnessedCommitIndex(askerTerm, witness.CountFor(asker), () => view.Raft.LeadershipToken, () => view.Raft.Term, () => log.CommitIndex);
     }
 
     /// <summary>
@@ -197,10 +305,15 @@ public sealed class ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandl
     /// it with its term's first entry committed, from before reading the index to after; otherwise null.
     /// The leader's state comes as functions because the order of the reads is the point.
     /// </summary>
-    internal static long? WitnessedCommitIndex(string? askerTerm, int members, Func<CancellationToken> leadershipToken, Func<long> currentTerm, Func<long> commitIndex)
+    internal static long? WitnessedCommitIndex(string? askerTerm, int members, Func<CancellationToken> leadershipToken, Func<long> currentTerm, Func<long> commitIndex) =>
+        long.TryParse(askerTerm, NumberStyles.None, CultureInfo.InvariantCulture, out var term)
+            ? WitnessedCommitIndex(term, members, leadershipToken, currentTerm, commitIndex)
+            : null;
+
+    /// <inheritdoc cref="WitnessedCommitIndex(string?, int, Func{CancellationToken}, Func{long}, Func{long})"/>
+    internal static long? WitnessedCommitIndex(long term, int members, Func<CancellationToken> leadershipToken, Func<long> currentTerm, Func<long> commitIndex)
     {
-        if (members > MaxMembersForWitness
-            || !long.TryParse(askerTerm, NumberStyles.None, CultureInfo.InvariantCulture, out var term))
+        if (members > MaxMembersForWitness || term < 0)
             return null;
         try
         {

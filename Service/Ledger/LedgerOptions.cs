@@ -64,6 +64,12 @@ public sealed class LedgerOptions
     /// <summary>How long a write waits for commit and apply before answering 504 (milliseconds).</summary>
     public int WriteTimeoutMs { get; set; } = 5_000;
 
+    /// <summary>
+    /// Whether a follower asks the leader for a read index with a UDP datagram on the Raft port's number
+    /// (<see cref="GeoLedger.Cluster.ReadIndexDatagram"/>) before HTTP, and whether this node answers such datagrams.
+    /// </summary>
+    public bool ReadIndexDatagrams { get; set; } = true;
+
     /// <summary>How long a linearizable read waits for its barrier before answering 503 (milliseconds).</summary>
     public int ReadTimeoutMs { get; set; } = 5_000;
 

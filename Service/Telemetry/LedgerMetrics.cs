@@ -7,7 +7,7 @@ namespace GeoLedger.Telemetry;
 /// <summary>
 /// GeoLedger's own instruments (meter <see cref="MeterName"/>), and the recorders that the storage and replication
 /// core, the API and the Raft transport call. Every recorder is cheap and safe to call when nobody listens: an
-/// instrument without a listener drops the measurement at once. docs/metrics.md lists every instrument.
+/// instrument without a listener drops the measurement at once. docs/operating.md lists every instrument.
 /// </summary>
 public sealed class LedgerMetrics
 {
@@ -28,6 +28,7 @@ public sealed class LedgerMetrics
     private readonly Histogram<double> snapshotDuration;
     private readonly Histogram<double> raftRpcDuration;
     private readonly Counter<long> rejected;
+    private readonly Counter<long> readIndexRounds;
     private readonly ConcurrentDictionary<string, long> memberProgress = new(StringComparer.Ordinal);
     private long snapshotBytes = -1;
     private long storeKeys = -1;
@@ -46,6 +47,7 @@ public sealed class LedgerMetrics
         logFlushDuration = meter.CreateHistogram("geoledger.log.flush.duration", "s", "Time to make appended log entries durable (write and fsync).", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         snapshotDuration = meter.CreateHistogram("geoledger.snapshot.duration", "s", "Time to write a snapshot, from start to its publication.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         raftRpcDuration = meter.CreateHistogram("geoledger.raft.rpc.duration", "s", "Time of one Raft request to a member, by member and message.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+        readIndexRounds = meter.CreateCounter<long>("geoledger.read_index.rounds", "{round}", "Read-index rounds this node sent to the leader as a follower, by transport (datagram, http); each serves every linearizable read that joined it.");
         rejected = meter.CreateCounter<long>("geoledger.requests.rejected", "{request}", "Client requests refused before they reached the ledger, by reason (auth, size, admission, host, invalid).");
         meter.CreateObservableGauge("geoledger.snapshot.size", () => Observed(Volatile.Read(ref snapshotBytes)), "By", "Size of the newest snapshot this node wrote.");
         meter.CreateObservableGauge("geoledger.store.live_bytes", () => Observed(Volatile.Read(ref storeBytes)), "By", "Bytes of keys and values in the store.");
@@ -109,6 +111,9 @@ public sealed class LedgerMetrics
     /// <summary>A write on <paramref name="route"/> was answered with <paramref name="status"/> after <paramref name="elapsed"/>.</summary>
     public void WriteAnswered(string route, int status, TimeSpan elapsed) =>
         writeDuration.Record(elapsed.TotalSeconds, new TagList { { "http.route", route }, { "http.response.status_code", status } });
+
+    /// <summary>A read-index round to the leader was answered over <paramref name="transport"/> (datagram or http).</summary>
+    public void ReadIndexRound(string transport) => readIndexRounds.Add(1, new KeyValuePair<string, object?>("geoledger.transport", transport));
 
     /// <summary>A Raft request of type <paramref name="message"/> to <paramref name="memberId"/> took <paramref name="elapsed"/>.</summary>
     public void RaftRequestDone(string memberId, string message, TimeSpan elapsed) =>
