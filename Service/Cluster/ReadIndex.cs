@@ -121,7 +121,7 @@ public sealed class ReadIndex : IDisposable
             if (roundThread is null)
             {
                 roundThread = new Thread(RunRounds) { IsBackground = true, Name = "read-index rounds" };
-                roundThread.Start();
+                roundThread.UnsafeStart(); // without the first read's execution context (its trace, its request)
             }
         }
 

@@ -151,7 +151,7 @@ public sealed class ReadIndexDatagramServer(IPEndPoint endpoint, byte[] key, Fun
         socket = udp;
         LocalEndPoint = (IPEndPoint)udp.LocalEndPoint!;
         thread = new Thread(Serve) { IsBackground = true, Name = "read-index datagrams" };
-        thread.Start();
+        thread.UnsafeStart();
     }
 
     private void Serve()
