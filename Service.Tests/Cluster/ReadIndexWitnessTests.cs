@@ -8,7 +8,7 @@ public sealed class ReadIndexWitnessTests
     private const long CommitIndex = 42;
 
     private static long? Witnessed(string? askerTerm, long leaderTerm = 7, bool leading = true, int members = 3) =>
-        ReadIndex.WitnessedCommitIndex(askerTerm, members, () => new CancellationToken(canceled: !leading), () => leaderTerm, () => CommitIndex);
+        ReadIndex.ParseTerm(askerTerm) is { } term ? ReadIndex.WitnessedCommitIndex(term, members, () => new CancellationToken(canceled: !leading), () => leaderTerm, () => CommitIndex) : null;
 
     [Theory]
     [InlineData(2)]
@@ -38,7 +38,7 @@ public sealed class ReadIndexWitnessTests
     public void Leadership_lost_while_the_commit_index_is_read_means_the_full_barrier()
     {
         using var leadership = new CancellationTokenSource();
-        Assert.Null(ReadIndex.WitnessedCommitIndex("7", 3, () => leadership.Token, () => 7, () =>
+        Assert.Null(ReadIndex.WitnessedCommitIndex(7, 3, () => leadership.Token, () => 7, () =>
         {
             leadership.Cancel();
             return CommitIndex;

@@ -251,11 +251,19 @@ public sealed class ReadIndex : IDisposable
     /// The leader's side of a datagram (<see cref="ReadIndexDatagramServer"/>): the witnessed commit index for a
     /// follower in <paramref name="askerTerm"/>, or null (refused: the follower asks over HTTP, which runs the full barrier).
     /// </summary>
-    public static long? AnswerDatagram(ClusterView view, LedgerLog log, MembershipWitness witness, long askerTerm, string asker)
+    public static long? AnswerDatagram(ClusterView view, LedgerLog log, MembershipWitness witness, long askerTerm, string asker) =>
+        view.Raft.Leader is { IsRemote: false } ? Witnessed(view, log, witness, askerTerm, asker) : null;
+
+    /// <summary>
+    /// This leader's commit index as witnessed by a follower in <paramref name="askerTerm"/> asking as <paramref name="asker"/>
+    /// (its Raft endpoint), for both transports; null when it is no witness (no term, another term, not a voter, too many members).
+    /// </summary>
+    private static long? Witnessed(ClusterView view, LedgerLog log, MembershipWitness witness, long? askerTerm, string? asker)
     {
-        if (view.Raft.Leader is not { IsRemote: false })
-            return null;
-        return WitnessedCommitIndex(askerTerm, witness.CountFor(asker), () => view.Raft.LeadershipToken, () => view.Raft.Term, () => log.CommitIndex);
+        // The witness must be a voter of the configuration counted (a learner or a removed node is none), and that
+        // configuration must not lag one committed in an earlier term (see MembershipWitness).
+        var members = witness.CountFor(asker);
+        return askerTerm is { } term ? WitnessedCommitIndex(term, members, () => view.Raft.LeadershipToken, () => view.Raft.Term, () => log.CommitIndex) : null;
     }
 
     /// <summary>
@@ -273,11 +281,9 @@ public sealed class ReadIndex : IDisposable
         }
 
         long index;
-        var askerTerm = context.Request.Query[TermParameter] is [{ } text] ? text : null;
-        // The witness must be a voter of the configuration counted (a learner or a removed node is none), and that
-        // configuration must not lag one committed in an earlier term (see MembershipWitness).
-        var members = context.RequestServices.GetRequiredService<MembershipWitness>().CountFor(context.Request.Query[MemberParameter] is [{ } asker] ? asker : null);
-        if (WitnessedCommitIndex(askerTerm, members, () => view.Raft.LeadershipToken, () => view.Raft.Term, () => log.CommitIndex) is { } witnessed)
+        var askerTerm = ParseTerm(context.Request.Query[TermParameter] is [{ } text] ? text : null);
+        var asker = context.Request.Query[MemberParameter] is [{ } member] ? member : null;
+        if (Witnessed(view, log, context.RequestServices.GetRequiredService<MembershipWitness>(), askerTerm, asker) is { } witnessed)
         {
             index = witnessed;
         }
@@ -300,17 +306,15 @@ public sealed class ReadIndex : IDisposable
         await context.Response.WriteAsync(index.ToString(CultureInfo.InvariantCulture), context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>The asking follower's term from the HTTP request's query text; null when absent or not a non-negative number.</summary>
+    internal static long? ParseTerm(string? text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var term) ? term : null;
+
     /// <summary>
-    /// This leader's commit index if <paramref name="askerTerm"/> equals this leader's term and this node leads in
+    /// This leader's commit index if <paramref name="term"/> equals this leader's term and this node leads in
     /// it with its term's first entry committed, from before reading the index to after; otherwise null.
     /// The leader's state comes as functions because the order of the reads is the point.
     /// </summary>
-    internal static long? WitnessedCommitIndex(string? askerTerm, int members, Func<CancellationToken> leadershipToken, Func<long> currentTerm, Func<long> commitIndex) =>
-        long.TryParse(askerTerm, NumberStyles.None, CultureInfo.InvariantCulture, out var term)
-            ? WitnessedCommitIndex(term, members, leadershipToken, currentTerm, commitIndex)
-            : null;
-
-    /// <inheritdoc cref="WitnessedCommitIndex(string?, int, Func{CancellationToken}, Func{long}, Func{long})"/>
     internal static long? WitnessedCommitIndex(long term, int members, Func<CancellationToken> leadershipToken, Func<long> currentTerm, Func<long> commitIndex)
     {
         if (members > MaxMembersForWitness || term < 0)
