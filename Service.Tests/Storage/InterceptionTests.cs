@@ -72,60 +72,38 @@ public sealed class InterceptionTests
         using var folder = new TempFolder();
         var layout = ClusterLayout.OnLoopback(folder.Path, 3);
         layout.WriteNodeConfigs();
-        var apps = new List<WebApplication>();
-        try
+        await using var nodes = await InProcessNodes.StartAsync(layout);
+        var apps = nodes.Apps.Select(a => a!).ToList();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var written = 0;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (written < 20)
         {
+            deadline.Token.ThrowIfCancellationRequested();
             foreach (var node in layout.Nodes)
             {
-                var builder = WebApplication.CreateBuilder(["--Ledger:NodeConfig=" + node.NodeConfigPath, "--Ledger:DataDirectory=" + node.DataDirectory]);
-                builder.Logging.ClearProviders();
-                builder.AddLedgerNode();
-                var app = builder.Build();
-                await app.RestoreLedgerStateAsync();
-                app.UseLedgerNode();
-                await app.StartAsync();
-                apps.Add(app);
+                using var response = await http.PutAsJsonAsync(new Uri(node.Member.Public, $"/v1/kv/intercepted-{written}"), new { value = written }, deadline.Token);
+                if (response.StatusCode == HttpStatusCode.OK)
+                    written++;
             }
-
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            var written = 0;
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (written < 20)
-            {
-                deadline.Token.ThrowIfCancellationRequested();
-                foreach (var node in layout.Nodes)
-                {
-                    using var response = await http.PutAsJsonAsync(new Uri(node.Member.Public, $"/v1/kv/intercepted-{written}"), new { value = written }, deadline.Token);
-                    if (response.StatusCode == HttpStatusCode.OK)
-                        written++;
-                }
-            }
-
-            var logs = apps.Select(a => a.Services.GetRequiredService<LedgerLog>()).ToList();
-            var leader = apps.Where(a => a.Services.GetRequiredService<IRaftCluster>().Leader is { IsRemote: false })
-                .Select(a => a.Services.GetRequiredService<LedgerLog>()).Single();
-            Assert.True(leader.Calls.LeaderAppend > 0 && leader.Calls.ReplicationRead > 0, "the leader's appends or replication reads bypassed the log");
-            // The leader commits as acknowledgements arrive (.NEXT's own commit call then finds nothing left to do).
-            Assert.True(leader.Calls.Acknowledgement > 0, "the leader attributed no acknowledgement to a member");
-            Assert.True(leader.CommitIndex >= 20);
-            foreach (var follower in logs.Where(l => l != leader))
-            {
-                Assert.True(follower.Calls.FollowerAppend > 0, "a follower's appends bypassed the log");
-                Assert.True(follower.Calls.Commit > 0, "a follower's commits bypassed the log");
-                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await follower.WaitForApplyAsync(leader.CommitIndex, wait.Token);
-            }
-
-            Assert.All(leader.Acknowledged.Values, acknowledged => Assert.True(acknowledged >= 20));
-            Assert.Equal(2, leader.Acknowledged.Count);
         }
-        finally
+
+        var logs = apps.Select(a => a.Services.GetRequiredService<LedgerLog>()).ToList();
+        var leader = apps.Where(a => a.Services.GetRequiredService<IRaftCluster>().Leader is { IsRemote: false })
+            .Select(a => a.Services.GetRequiredService<LedgerLog>()).Single();
+        Assert.True(leader.Calls.LeaderAppend > 0 && leader.Calls.ReplicationRead > 0, "the leader's appends or replication reads bypassed the log");
+        // The leader commits as acknowledgements arrive (.NEXT's own commit call then finds nothing left to do).
+        Assert.True(leader.Calls.Acknowledgement > 0, "the leader attributed no acknowledgement to a member");
+        Assert.True(leader.CommitIndex >= 20);
+        foreach (var follower in logs.Where(l => l != leader))
         {
-            foreach (var app in apps)
-            {
-                await app.StopAsync();
-                await app.DisposeAsync();
-            }
+            Assert.True(follower.Calls.FollowerAppend > 0, "a follower's appends bypassed the log");
+            Assert.True(follower.Calls.Commit > 0, "a follower's commits bypassed the log");
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await follower.WaitForApplyAsync(leader.CommitIndex, wait.Token);
         }
+
+        Assert.All(leader.Acknowledged.Values, acknowledged => Assert.True(acknowledged >= 20));
+        Assert.Equal(2, leader.Acknowledged.Count);
     }
 }

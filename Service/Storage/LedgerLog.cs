@@ -67,7 +67,7 @@ public sealed record LedgerLogOptions
 /// <item>The leader commits the largest index of its own term that a true majority holds durably (its own flushed copy included), for any cluster size.</item>
 /// <item>A leader append is refused unless this node leads the entry's term (.NEXT may tag an entry with a term it just took from a newer leader).</item>
 /// <item>A follower also commits on the leader's commit notice (<see cref="GeoLedger.Cluster.CommitNotices"/>), not only on AppendEntries.</item>
-/// <item>Replication reads are capped in bytes, so catch-up always progresses.</item>
+/// <item>Replication reads are capped in bytes, so catch-up always progresses; a member that did not answer its last request is sent one entry until it answers.</item>
 /// <item>Snapshots are written in the background from an immutable version of the store; applying goes on.</item>
 /// </list>
 /// Code must not call log members through a <see cref="WriteAheadLog"/>-typed reference: those reach .NEXT's unused storage.
@@ -84,7 +84,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     private long hintWritten;
     private readonly CommitTracker tracker = new();
     private readonly ConcurrentDictionary<long, object> contexts = new();
-    private readonly ConditionalWeakTable<object, string> replicated = new(); // .NEXT's replication of a member -> the member
+    private readonly ConditionalWeakTable<object, ReplicationTarget> targets = new(); // .NEXT's replication of a member (one per member and term) -> what the log knows of it
     private readonly Lock appendGate = new();
     private readonly Lock commitGate = new();
     private readonly SemaphoreSlim applyGate = new(1, 1);
@@ -374,9 +374,26 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         else
         {
             var stored = new List<StoredEntry>();
-            var limit = typeof(TResult) == typeof(Result<ReplicationStatus>) ? options.ReplicationBatchBytes : long.MaxValue;
-            if (options.OneEntryPerRequestTo.Count > 0 && replicated.TryGetValue(reader, out var member) && options.OneEntryPerRequestTo.Contains(member))
-                endIndex = startIndex;
+            var limit = long.MaxValue;
+            if (typeof(TResult) == typeof(Result<ReplicationStatus>))
+            {
+                limit = options.ReplicationBatchBytes;
+                if (targets.TryGetValue(reader, out var target))
+                {
+                    if (target.LastSendFailed)
+                    {
+                        // The member did not answer the last request (it is down, or unreachable): probe it with one
+                        // entry. Reading everything it lacks (up to a full batch) on every round, only to have the
+                        // send fail, made a leader with a dead follower allocate 98 KB per write instead of 12.
+                        limit = 0;
+                        Interlocked.Increment(ref Calls.ProbeOfUnansweredMember);
+                    }
+
+                    if (options.OneEntryPerRequestTo.Count > 0 && target.Member is { } member && options.OneEntryPerRequestTo.Contains(member))
+                        endIndex = startIndex;
+                }
+            }
+
             log.Read(startIndex, endIndex, limit, stored);
             foreach (var entry in stored)
                 list.Add(LogEntryView.Of(entry));
@@ -385,6 +402,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         if (typeof(TResult) != typeof(Result<ReplicationStatus>))
             return reader.ReadAsync<LogEntryView, List<LogEntryView>>(list, snapshotIndex, token);
         Interlocked.Increment(ref Calls.ReplicationRead);
+        Interlocked.Add(ref Calls.ReplicationEntries, list.Count);
         return ReplicateAsync(reader, list, startIndex, snapshotIndex, token);
     }
 
@@ -392,18 +410,24 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     private async ValueTask<TResult> ReplicateAsync<TResult>(ILogEntryConsumer<IRaftLogEntry, TResult> reader, List<LogEntryView> list, long startIndex, long? snapshotIndex, CancellationToken token)
     {
         var probe = ReplicationProbe.Start();
+        var target = targets.GetOrCreateValue(reader);
         TResult result;
         try
         {
             result = await reader.ReadAsync<LogEntryView, List<LogEntryView>>(list, snapshotIndex, token).ConfigureAwait(false);
+            target.LastSendFailed = false;
+        }
+        catch
+        {
+            target.LastSendFailed = true;
+            throw;
         }
         finally
         {
             ReplicationProbe.Stop();
+            target.Member = probe.Member ?? target.Member;
         }
 
-        if (probe.Member is { } sentTo)
-            replicated.AddOrUpdate(reader, sentTo);
         var status = (Result<ReplicationStatus>)(object)result!;
         if (snapshotIndex is { } installed && status.Value.Result == HeartbeatResult.Rejected && status.Term <= ((IPersistentState)this).Term)
         {
@@ -941,6 +965,12 @@ public sealed class LogCallCounts
     /// <summary>Commit notices that advanced this follower's commit index.</summary>
     public long CommitNotice;
 
+    /// <summary>Replication reads cut to one entry because the member did not answer the previous request.</summary>
+    public long ProbeOfUnansweredMember;
+
+    /// <summary>Entries handed to .NEXT's replication (a snapshot counts as one).</summary>
+    public long ReplicationEntries;
+
     /// <summary>Snapshot sends refused because the member already had the snapshot (turned into success).</summary>
     public long SnapshotAlreadyHeld;
 
@@ -965,4 +995,11 @@ public enum CommitNoticeOutcome
 
     /// <summary>Its entry there has another term (its log differs from the leader's there): nothing changed.</summary>
     Refused,
+}
+
+/// <summary>What the log knows of one of .NEXT's replications of a member: the member, once a request named it, and whether its last request failed.</summary>
+internal sealed class ReplicationTarget
+{
+    public volatile string? Member;
+    public volatile bool LastSendFailed;
 }
