@@ -13,6 +13,7 @@ if (args is [RestoreCommand.Name, ..])
 }
 
 // One GeoLedger node: the client API on its public port, Raft on its own port.
+GcLatency.Start();
 WebApplication app;
 try
 {
