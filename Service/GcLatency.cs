@@ -55,22 +55,21 @@ internal sealed class GcLatency
         thread.UnsafeStart();
     }
 
-    /// <summary>Called every second or so: starts a background gen2 when none ran for <see cref="Interval"/>; true when it did.</summary>
-    public bool Tick(long nowMs)
+    /// <summary>Called every second or so: starts a background gen2 when none ran for <see cref="Interval"/>.</summary>
+    public void Tick(long nowMs)
     {
         var count = gen2Count();
         if (count != lastCount)
         {
             lastCount = count;
             lastChangeMs = nowMs;
-            return false;
+            return;
         }
 
         if (nowMs - lastChangeMs < (long)Interval.TotalMilliseconds)
-            return false;
+            return;
         startBackgroundGen2();
         lastCount = gen2Count();
         lastChangeMs = nowMs;
-        return true;
     }
 }

@@ -356,6 +356,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
             return ValueTask.FromException<TResult>(new ArgumentOutOfRangeException(nameof(endIndex)));
         var list = new List<LogEntryView>();
         long? snapshotIndex = null;
+        var target = typeof(TResult) == typeof(Result<ReplicationStatus>) ? targets.GetOrCreateValue(reader) : null;
         if (startIndex > endIndex)
         {
             // A heartbeat: nothing to send, and its answer confirms the member matches up to startIndex - 1.
@@ -375,23 +376,20 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         {
             var stored = new List<StoredEntry>();
             var limit = long.MaxValue;
-            if (typeof(TResult) == typeof(Result<ReplicationStatus>))
+            if (target is not null)
             {
                 limit = options.ReplicationBatchBytes;
-                if (targets.TryGetValue(reader, out var target))
+                if (target.LastSendFailed)
                 {
-                    if (target.LastSendFailed)
-                    {
-                        // The member did not answer the last request (it is down, or unreachable): probe it with one
-                        // entry. Reading everything it lacks (up to a full batch) on every round, only to have the
-                        // send fail, made a leader with a dead follower allocate 98 KB per write instead of 12.
-                        limit = 0;
-                        Interlocked.Increment(ref Calls.ProbeOfUnansweredMember);
-                    }
-
-                    if (options.OneEntryPerRequestTo.Count > 0 && target.Member is { } member && options.OneEntryPerRequestTo.Contains(member))
-                        endIndex = startIndex;
+                    // The member did not answer the last request (it is down, or unreachable): probe it with one
+                    // entry. Reading everything it lacks (up to a full batch) on every round, only to have the
+                    // send fail, made a leader with a dead follower allocate 98 KB per write instead of 12.
+                    limit = 0;
+                    Interlocked.Increment(ref Calls.ProbeOfUnansweredMember);
                 }
+
+                if (options.OneEntryPerRequestTo.Count > 0 && target.Member is { } member && options.OneEntryPerRequestTo.Contains(member))
+                    endIndex = startIndex;
             }
 
             log.Read(startIndex, endIndex, limit, stored);
@@ -399,18 +397,17 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
                 list.Add(LogEntryView.Of(entry));
         }
 
-        if (typeof(TResult) != typeof(Result<ReplicationStatus>))
+        if (target is null)
             return reader.ReadAsync<LogEntryView, List<LogEntryView>>(list, snapshotIndex, token);
         Interlocked.Increment(ref Calls.ReplicationRead);
         Interlocked.Add(ref Calls.ReplicationEntries, list.Count);
-        return ReplicateAsync(reader, list, startIndex, snapshotIndex, token);
+        return ReplicateAsync(reader, target, list, startIndex, snapshotIndex, token);
     }
 
     /// <summary>Hands entries to .NEXT's replication of one member and records what the member acknowledged.</summary>
-    private async ValueTask<TResult> ReplicateAsync<TResult>(ILogEntryConsumer<IRaftLogEntry, TResult> reader, List<LogEntryView> list, long startIndex, long? snapshotIndex, CancellationToken token)
+    private async ValueTask<TResult> ReplicateAsync<TResult>(ILogEntryConsumer<IRaftLogEntry, TResult> reader, ReplicationTarget target, List<LogEntryView> list, long startIndex, long? snapshotIndex, CancellationToken token)
     {
         var probe = ReplicationProbe.Start();
-        var target = targets.GetOrCreateValue(reader);
         TResult result;
         try
         {
