@@ -17,7 +17,7 @@ if [ "$(id -u)" != 0 ]; then
   echo "test.sh: leaving out the Category=Root tests (the data-disk script, the full-disk tests): they attach loop devices or mount a tmpfs, which needs root."
 fi
 
-# The tests start hundreds of node processes. A node compiles its hot code as soon as it is hot
+# The tests start many node processes. A node compiles its hot code as soon as it is hot
 # (Service.csproj: CallCountingDelayMs=0, for its speed under load), which costs ~2 s of CPU at each start
 # and made the tests 3.5 minutes slower; they check behaviour, not speed, so they run nodes with .NET's
 # default 100 ms. The fault suite below, LocalCluster and the benchmark run nodes as shipped.
