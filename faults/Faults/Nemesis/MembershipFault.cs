@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using GeoLedger.Faults.Run;
 using GeoLedger.LocalCluster;
-using GeoLedger.Cluster;
 
 namespace GeoLedger.Faults.Nemesis;
 
@@ -19,7 +19,7 @@ public static class MembershipFault
     /// <summary>Removes <paramref name="victim"/> and adds it back empty; returns what happened.</summary>
     public static async Task<string> RemoveAndAddBackEmptyAsync(LocalClusterNodes cluster, NodeProcess victim, CancellationToken token)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false, ConnectCallback = ConnectedStream.Callback() }) { Timeout = TimeSpan.FromSeconds(70) };
+        using var http = NodeHttp.Create(TimeSpan.FromSeconds(70), followRedirects: false);
         var others = cluster.Nodes.Where(n => n != victim).ToList();
         var removed = await UntilOkAsync(http, others, HttpMethod.Delete, $"/v1/cluster/members/{victim.Id}", null, token).ConfigureAwait(false);
         await victim.KillAsync().ConfigureAwait(false);

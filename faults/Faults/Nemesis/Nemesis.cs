@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GeoLedger.Faults.Lab;
+using GeoLedger.Faults.Run;
 using GeoLedger.Faults.Workload;
 using GeoLedger.LocalCluster;
-using GeoLedger.Cluster;
 
 namespace GeoLedger.Faults.Nemesis;
 
@@ -16,7 +16,7 @@ namespace GeoLedger.Faults.Nemesis;
 /// </summary>
 public sealed class Nemesis(LocalClusterNodes cluster, NetworkLab? lab, int raftPort, Random random, WorkloadControl control, Action<string> log)
 {
-    private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(1), ConnectCallback = ConnectedStream.Callback() }) { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly HttpClient http = NodeHttp.Create(TimeSpan.FromSeconds(2), followRedirects: true, TimeSpan.FromSeconds(1));
     private readonly Stopwatch clock = Stopwatch.StartNew();
 
     /// <summary>The faults injected so far.</summary>

@@ -10,7 +10,6 @@ using GeoLedger.Faults.State;
 using GeoLedger.Faults.Watch;
 using GeoLedger.Faults.Workload;
 using GeoLedger.LocalCluster;
-using GeoLedger.Cluster;
 
 namespace GeoLedger.Faults.Run;
 
@@ -180,7 +179,7 @@ public sealed class FaultRun(FaultRunOptions options, TextWriter output)
     /// <summary>The time from the last heal to the first successful write, or null past 30 s.</summary>
     private static async Task<TimeSpan?> TimeToFirstWriteAsync(IReadOnlyList<Uri> nodes, DateTime lastHealUtc)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = true, ConnectTimeout = TimeSpan.FromSeconds(1), ConnectCallback = ConnectedStream.Callback() }) { Timeout = TimeSpan.FromSeconds(3) };
+        using var http = NodeHttp.Create(TimeSpan.FromSeconds(3), followRedirects: true, TimeSpan.FromSeconds(1));
         for (var attempt = 0; DateTime.UtcNow - lastHealUtc < TimeSpan.FromSeconds(30); attempt++)
         {
             try

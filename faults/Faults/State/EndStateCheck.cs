@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using GeoLedger.Cluster;
+using GeoLedger.Faults.Run;
 
 namespace GeoLedger.Faults.State;
 
@@ -20,7 +20,7 @@ public sealed class EndStateCheck(IReadOnlyList<(string Id, Uri Url)> nodes, str
     /// <summary>Waits up to <paramref name="timeout"/> for the members to converge, then reads and compares their states.</summary>
     public async Task<(StateCheckResult Result, IReadOnlyList<NodeState> States)> RunAsync(TimeSpan timeout)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(1), ConnectCallback = ConnectedStream.Callback() }) { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = NodeHttp.Create(TimeSpan.FromSeconds(5), followRedirects: false, TimeSpan.FromSeconds(1));
         var deadline = DateTime.UtcNow + timeout;
         var why = "";
         IReadOnlyList<string> leftOut = [];

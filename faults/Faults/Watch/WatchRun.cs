@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using GeoLedger.Faults.History;
-using GeoLedger.Cluster;
+using GeoLedger.Faults.Run;
 
 namespace GeoLedger.Faults.Watch;
 
@@ -102,7 +102,7 @@ public sealed class WatchRun : IAsyncDisposable
     /// <summary>A write outside the prefix after every operation of the history: its revision is past all of theirs.</summary>
     private async Task<long?> WriteFenceAsync()
     {
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = true, ConnectTimeout = TimeSpan.FromSeconds(1), ConnectCallback = ConnectedStream.Callback() }) { Timeout = TimeSpan.FromSeconds(3) };
+        using var http = NodeHttp.Create(TimeSpan.FromSeconds(3), followRedirects: true, TimeSpan.FromSeconds(1));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         for (var attempt = 0; DateTime.UtcNow < deadline; attempt++)
         {

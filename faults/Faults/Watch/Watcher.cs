@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using GeoLedger.Faults.Run;
-using GeoLedger.Cluster;
 
 namespace GeoLedger.Faults.Watch;
 
@@ -20,7 +19,7 @@ public sealed class Watcher(int id, IReadOnlyList<(string Id, Uri Url)> nodes, s
     public static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(5);
-    private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(1), ConnectCallback = ConnectedStream.Callback() }) { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient http = NodeHttp.Create(Timeout.InfiniteTimeSpan, followRedirects: false, TimeSpan.FromSeconds(1));
     private readonly Lock gate = new();
     private readonly List<WatchDelivery> deliveries = [];
     private readonly List<WatchConnection> connections = [];
