@@ -26,7 +26,7 @@ public sealed class LocalClusterNodes : IAsyncDisposable
     public IReadOnlyList<NodeProcess> Nodes => nodes;
 
     /// <summary>An HTTP client for talking to the nodes (no automatic redirects).</summary>
-    public HttpClient Http { get; } = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false, ConnectCallback = ConnectedStream.Callback() }) { Timeout = TimeSpan.FromSeconds(30) };
+    public HttpClient Http { get; } = NodeHttp.Create(TimeSpan.FromSeconds(30), followRedirects: false);
 
     /// <summary>Writes the node configs and starts every node.</summary>
     /// <param name="layout">The members and data folders.</param>

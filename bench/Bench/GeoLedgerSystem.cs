@@ -13,7 +13,7 @@ internal sealed class GeoLedgerSystem(string root) : IKvSystem
 {
     private const int SigKill = 9;
     private readonly ConcurrentQueue<(DateTime At, string Line)> output = new();
-    private readonly HttpClient http = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly HttpClient http = NodeHttp.Create(TimeSpan.FromSeconds(10), followRedirects: false);
     private LocalClusterNodes? cluster;
 
     public string Name => "GeoLedger";

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using GeoLedger.Faults.Run;
 using GeoLedger.LocalCluster;
 
 namespace GeoLedger.Faults.Nemesis;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GeoLedger.Faults.Lab;
-using GeoLedger.Faults.Run;
 using GeoLedger.Faults.Workload;
 using GeoLedger.LocalCluster;
 

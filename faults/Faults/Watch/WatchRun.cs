@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using GeoLedger.Faults.History;
-using GeoLedger.Faults.Run;
+using GeoLedger.LocalCluster;
 
 namespace GeoLedger.Faults.Watch;
 

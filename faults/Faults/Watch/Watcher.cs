@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using GeoLedger.Faults.Run;
+using GeoLedger.LocalCluster;
 
 namespace GeoLedger.Faults.Watch;
 

@@ -1,12 +1,12 @@
 using GeoLedger.Cluster;
 
-namespace GeoLedger.Faults.Run;
+namespace GeoLedger.LocalCluster;
 
 /// <summary>
-/// The HTTP clients the suite's own tooling (nemesis, watchers, checks) talks to the nodes with: no proxy, and every
-/// connection made through <see cref="ConnectedStream"/>, so a node killed right after it accepted fails the request
-/// as an <see cref="HttpRequestException"/> instead of throwing past the caller. The workload's clients are
-/// <see cref="Workload.SingleSendHttp"/>'s.
+/// The HTTP clients tools and tests talk to nodes with (the local cluster's own, the fault suite's nemesis, watchers
+/// and checks, the benchmark's control calls): no proxy, and every connection made through
+/// <see cref="ConnectedStream"/>, so a node killed right after it accepted fails the request as an
+/// <see cref="HttpRequestException"/> instead of throwing past the caller. Load clients keep their own settings.
 /// </summary>
 public static class NodeHttp
 {
