@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using GeoLedger.LocalCluster;
 
 namespace GeoLedger.Bench;
 
@@ -170,15 +169,13 @@ internal static partial class CatchUpRun
 
     private static async Task<long> CommitIndexAsync(GeoLedgerSystem system, int leader)
     {
-        using var http = NodeHttp.Create(TimeSpan.FromSeconds(30), followRedirects: false);
-        using var doc = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(system.Members[leader], "v1/cluster")).ConfigureAwait(false));
+        using var doc = System.Text.Json.JsonDocument.Parse(await system.Cluster.Http.GetStringAsync(new Uri(system.Members[leader], "v1/cluster")).ConfigureAwait(false));
         return doc.RootElement.GetProperty("commitIndex").GetInt64();
     }
 
     private static async Task<long> LiveBytesAsync(GeoLedgerSystem system, int leader)
     {
-        using var http = NodeHttp.Create(TimeSpan.FromSeconds(30), followRedirects: false);
-        var text = await http.GetStringAsync(new Uri(system.Members[leader], "metrics")).ConfigureAwait(false);
+        var text = await system.Cluster.Http.GetStringAsync(new Uri(system.Members[leader], "metrics")).ConfigureAwait(false);
         return LiveBytesLine().Match(text) is { Success: true } m ? (long)double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : -1;
     }
 
