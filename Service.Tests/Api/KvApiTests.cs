@@ -34,6 +34,25 @@ public sealed class KvApiTests(NodeFixture node) : IClassFixture<NodeFixture>
         Assert.Equal(revision, await EntryAsync(get, "put/a", """{"n":[1,2.5,"x"],"ok":true}"""));
     }
 
+    [Fact]
+    public async Task The_entry_answers_of_put_and_get_give_their_length_in_bytes_up_front()
+    {
+        // A key that needs escaping and a value of multi-byte characters: the length counts the bytes sent, not characters.
+        using var put = await Client.PutAsync("/v1/kv/len%22%C3%A9", Json("""{"value":{"s":"ééé\"","n":12345678901}}"""));
+        using var get = await Client.GetAsync("/v1/kv/len%22%C3%A9");
+
+        foreach (var answer in new[] { put, get })
+        {
+            // The header as sent, read before the body: HttpContent computes a length of its own once the body is buffered.
+            Assert.True(answer.Content.Headers.TryGetValues("Content-Length", out var sent));
+            var body = await answer.Content.ReadAsByteArrayAsync();
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal(body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(sent));
+            Assert.NotEqual(true, answer.Headers.TransferEncodingChunked);
+            Assert.StartsWith("""{"key":"len\u0022\u00E9","value":{"s":"ééé\"","n":12345678901},"revision":""", System.Text.Encoding.UTF8.GetString(body));
+        }
+    }
+
     [Theory]
     [InlineData("\"text\"", "\"text\"")]
     [InlineData("-12.5e3", "-12.5e3")]
