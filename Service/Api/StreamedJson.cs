@@ -68,27 +68,21 @@ internal sealed class StreamedJson : IAsyncDisposable
     /// <summary>Writes a JSON number.</summary>
     public ValueTask WriteNumberAsync(long value) => WriteAsync(Json(w => w.WriteNumberValue(value)));
 
-    /// <summary>Writes <c>{key, value, revision}</c>.</summary>
-    public async ValueTask WriteEntryAsync(LedgerEntry entry)
-    {
-        await WriteAsync(KeyStart);
-        await WriteStringAsync(entry.Key);
-        await WriteAsync(ValueName);
-        await WriteAsync(entry.Value);
-        await WriteAsync(RevisionName);
-        await WriteAsync(Json(w => w.WriteNumberValue(entry.Revision)));
-        await WriteAsync(ObjectEnd);
-    }
+    /// <summary>Writes <c>{key, value, revision}</c> (an item of a list).</summary>
+    public ValueTask WriteEntryAsync(LedgerEntry entry) => WriteEntryAsync(entry, wholeAnswer: false);
 
     /// <summary>
     /// Writes <c>{key, value, revision}</c> as the whole answer, with its length given first: the answer leaves in one write
     /// instead of chunks and a closing chunk (one send, not two, for the answer to every write and key read).
     /// </summary>
-    public async ValueTask WriteOnlyEntryAsync(LedgerEntry entry)
+    public ValueTask WriteOnlyEntryAsync(LedgerEntry entry) => WriteEntryAsync(entry, wholeAnswer: true);
+
+    private async ValueTask WriteEntryAsync(LedgerEntry entry, bool wholeAnswer)
     {
         var key = Json(w => w.WriteStringValue(entry.Key)).ToArray();
         var revision = Json(w => w.WriteNumberValue(entry.Revision)).ToArray();
-        response.ContentLength = KeyStart.Length + key.Length + ValueName.Length + entry.Value.Length + RevisionName.Length + revision.Length + ObjectEnd.Length;
+        if (wholeAnswer)
+            response.ContentLength = KeyStart.Length + key.Length + ValueName.Length + entry.Value.Length + RevisionName.Length + revision.Length + ObjectEnd.Length;
         await WriteAsync(KeyStart);
         await WriteAsync(key);
         await WriteAsync(ValueName);
