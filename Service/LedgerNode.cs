@@ -161,6 +161,8 @@ public static class LedgerNode
 
         builder.Services.AddSingleton<CommitNotices>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CommitNotices>());
+        builder.Services.AddSingleton<EntryPush>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EntryPush>());
         builder.Services.AddSingleton<ReadGate>();
         builder.Services.AddSingleton<BlockingReads>();
         builder.Services.AddSingleton<LeaderPreferenceHold>();
@@ -247,6 +249,7 @@ public static class LedgerNode
             raft.UseMiddleware<ClusterSecretMiddleware>();
             raft.Map(ReadIndex.Path, readIndex => readIndex.Run(ReadIndex.ServeAsync));
             raft.Map(CommitNotices.Path, notice => notice.Run(CommitNotices.ServeAsync));
+            raft.Map(EntryPush.Path, push => push.Run(EntryPush.ServeAsync));
             raft.Map(LeaderPreferenceHold.Path, hold => hold.Run(LeaderPreferenceHold.ServeAsync));
             raft.Map(MemberInfo.Path, info => info.Run(MemberInfo.ServeAsync));
             raft.UseMiddleware<LeaderSuspicionMiddleware>();

@@ -31,10 +31,10 @@ internal sealed class OneNodeLog : IAsyncDisposable
     public static DirectoryInfo SnapshotsOf(string folder) => new(Path.Combine(folder, "snapshots"));
 
     /// <summary>Opens the log in <paramref name="folder"/> the way the node does.</summary>
-    public static async Task<OneNodeLog> OpenAsync(string folder, long snapshotInterval = 50_000)
+    public static async Task<OneNodeLog> OpenAsync(string folder, long snapshotInterval = 50_000, TimeSpan flushDelay = default)
     {
         var log = new LedgerLog(
-            new LedgerLogOptions { DataDirectory = folder, SnapshotInterval = snapshotInterval, CatchUpEntries = 2, Segments = new SegmentedLogOptions { SegmentBytes = 64 * 1024 } },
+            new LedgerLogOptions { DataDirectory = folder, SnapshotInterval = snapshotInterval, CatchUpEntries = 2, Segments = new SegmentedLogOptions { SegmentBytes = 64 * 1024, FlushDelay = flushDelay } },
             new LedgerStateMachine(new LedgerStore(), NullLogger<LedgerStateMachine>.Instance),
             NullLogger<LedgerLog>.Instance);
         log.Members = () => [log.Self];

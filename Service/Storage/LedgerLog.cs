@@ -102,6 +102,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     private long appliedIndex;
     private FollowerAppend? lastFollowerAppend;
     private long leaderTerm; // the term this node last became leader in (its no-op's term); guarded by appendGate
+    private int heartbeatsOnTheWire; // .NEXT's heartbeats sent and not answered yet (this node as leader)
     private CommitNotice? pendingNotice; // a commit notice for an entry not appended yet; guarded by appendGate
     private volatile Exception? applyFailure;
     private int stopped;
@@ -163,6 +164,94 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     {
         var index = CommitIndex;
         return new CommitNotice(((IPersistentState)this).Term, index, TermAt(index) ?? 0);
+    }
+
+    /// <summary>
+    /// Called when this node, as leader, appended an entry while .NEXT's heartbeat to some member was unanswered (or
+    /// sent such a heartbeat with entries already waiting): those entries are pushed to it (<see cref="GeoLedger.Cluster.EntryPush"/>).
+    /// Must return quickly (it runs under the append gate).
+    /// </summary>
+    public Action? PushDue { get; set; }
+
+    /// <summary>The members (<see cref="ReplicationProbe.MemberKey"/>) with an unanswered heartbeat from .NEXT, and the index it matched them at.</summary>
+    public List<(string Member, long Matched)> HeartbeatsOnTheWire()
+    {
+        var result = new List<(string, long)>();
+        if (Volatile.Read(ref heartbeatsOnTheWire) == 0)
+            return result;
+        foreach (var (_, target) in targets)
+        {
+            if (Volatile.Read(ref target.HeartbeatPrev) is var matched and >= 0 && target.Member is { } member)
+                result.Add((member, matched));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// What to push to a member whose log matches this one up to <paramref name="matched"/>: the entries after it, up to
+    /// <paramref name="maxBytes"/> (at least one), with the term of the entry at <paramref name="matched"/>. Null unless
+    /// this node leads the current term and every entry to push is an ordinary entry of that term.
+    /// </summary>
+    public EntryPushBatch? ReadForPush(long matched, long maxBytes)
+    {
+        long term;
+        lock (appendGate)
+            term = leaderTerm;
+        if (term == 0 || term != ((IPersistentState)this).Term || matched >= log.LastIndex || matched < log.FirstIndex - 1)
+            return null;
+        if (TermAt(matched) is not { } matchedTerm)
+            return null;
+        var stored = new List<StoredEntry>();
+        log.Read(matched + 1, log.LastIndex, maxBytes, stored);
+        // Older terms' entries and membership changes are left to .NEXT (it sends configurations beside the entries).
+        if (stored.Count == 0 || stored[0].Index != matched + 1 || stored.Exists(e => e.Term != term || (e.Flags & LogEntryFlags.Configuration) != 0))
+            return null;
+        return new EntryPushBatch(term, matched, matchedTerm, stored.ConvertAll(e => new LogEntryInput(e.Term, e.Flags, e.CommandId, e.Payload)));
+    }
+
+    /// <summary>A member acknowledged a push: its log matches this one durably up to <paramref name="index"/> (of <paramref name="term"/>).</summary>
+    public void RecordPushAcknowledgement(string member, long index, long term)
+    {
+        if (term != ((IPersistentState)this).Term || TermAt(index) != term)
+            return;
+        Interlocked.Increment(ref Calls.PushAcknowledgement);
+        tracker.Record(member, index, term);
+        TryAdvanceLeaderCommit();
+    }
+
+    /// <summary>
+    /// A follower's side of a push (<see cref="GeoLedger.Cluster.EntryPush"/>): the leader of <paramref name="term"/> sends
+    /// entries of that term following <paramref name="prevIndex"/> (of <paramref name="prevTerm"/>). They are appended
+    /// when this node is in that term and its log holds the previous entry, as an AppendEntries would be, and true is
+    /// answered once they are on disk, if the term is still the same. That last check is what keeps an acknowledgement
+    /// safe without .NEXT's lock: .NEXT moves to a newer term before it votes in it, so if the term has not moved after
+    /// the append, any vote this node gives later sees these entries; if it moved, this node may have voted for a
+    /// candidate without them, and it does not acknowledge them (the leader's .NEXT replication decides then).
+    /// </summary>
+    public async ValueTask<bool> AcceptPushAsync(long term, long prevIndex, long prevTerm, List<LogEntryInput> entries, CancellationToken token)
+    {
+        if (entries.Count == 0 || entries.Exists(e => e.Term != term))
+            return false;
+        lock (appendGate)
+        {
+            if (((IPersistentState)this).Term != term || prevIndex > log.LastIndex || TermAt(prevIndex) != prevTerm)
+                return false;
+            try
+            {
+                AppendFrom(prevIndex + 1, entries); // entries held already are skipped; a conflicting (never committed) suffix is replaced
+            }
+            catch (InvalidOperationException)
+            {
+                return false; // it would replace a committed entry: not a push of this term's leader; .NEXT's replication decides
+            }
+        }
+
+        Interlocked.Increment(ref Calls.PushAccepted);
+        var last = prevIndex + entries.Count;
+        if (options.FlushBeforeAcknowledging)
+            await log.FlushThroughAsync(last, token).ConfigureAwait(false);
+        return ((IPersistentState)this).Term == term;
     }
 
     /// <summary>
@@ -408,6 +497,16 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     private async ValueTask<TResult> ReplicateAsync<TResult>(ILogEntryConsumer<IRaftLogEntry, TResult> reader, ReplicationTarget target, List<LogEntryView> list, long startIndex, long? snapshotIndex, CancellationToken token)
     {
         var probe = ReplicationProbe.Start();
+        var heartbeat = list.Count == 0 && snapshotIndex is null && target.Member is not null;
+        if (heartbeat)
+        {
+            // Until its answer, .NEXT sends this member nothing else: entries appended meanwhile are pushed (EntryPush).
+            Volatile.Write(ref target.HeartbeatPrev, startIndex - 1);
+            Interlocked.Increment(ref heartbeatsOnTheWire);
+            if (log.LastIndex >= startIndex)
+                PushDue?.Invoke();
+        }
+
         TResult result;
         try
         {
@@ -423,6 +522,11 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         {
             ReplicationProbe.Stop();
             target.Member = probe.Member ?? target.Member;
+            if (heartbeat)
+            {
+                Volatile.Write(ref target.HeartbeatPrev, -1);
+                Interlocked.Decrement(ref heartbeatsOnTheWire);
+            }
         }
 
         var status = (Result<ReplicationStatus>)(object)result!;
@@ -496,6 +600,8 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
                 throw;
             }
 
+            if (Volatile.Read(ref heartbeatsOnTheWire) > 0)
+                PushDue?.Invoke();
             return index;
         }
     }
@@ -591,13 +697,33 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
             await log.FlushThroughAsync(startIndex, token).ConfigureAwait(false);
     }
 
-    /// <summary>Writes entries from <paramref name="firstIndex"/>, replacing whatever the log held from there (a conflict: Raft's truncation).</summary>
+    /// <summary>
+    /// Writes entries from <paramref name="firstIndex"/>: those the log already holds with the same term are skipped, and
+    /// from the first that differs the log's suffix is replaced (a conflict: Raft's truncation). The check is made again
+    /// under the append gate because two paths append to a follower (.NEXT's AppendEntries and <see cref="AcceptPushAsync"/>):
+    /// an entry one of them appended after the other looked must not be truncated as if it conflicted.
+    /// </summary>
     private void AppendFrom(long firstIndex, List<LogEntryInput> inputs)
     {
         lock (appendGate)
         {
+            var held = 0;
+            while (held < inputs.Count && firstIndex + held <= log.LastIndex && TermAt(firstIndex + held) == inputs[held].Term)
+                held++;
+            if (held == inputs.Count)
+                return;
+            if (held > 0)
+            {
+                firstIndex += held;
+                inputs = inputs.GetRange(held, inputs.Count - held);
+            }
+
+            if (firstIndex > log.LastIndex + 1)
+                throw new ArgumentOutOfRangeException(nameof(firstIndex), firstIndex, $"the log ends at {log.LastIndex}");
             if (firstIndex <= log.LastIndex)
             {
+                if (firstIndex <= CommitIndex)
+                    throw new InvalidOperationException($"entry {firstIndex} is committed and cannot be replaced");
                 LogMessages.LogSuffixReplaced(logger, firstIndex, log.LastIndex, TermAt(firstIndex));
                 log.TruncateFrom(firstIndex);
                 foreach (var stale in contexts.Keys.Where(k => k >= firstIndex).ToList())
@@ -959,6 +1085,12 @@ public sealed class LogCallCounts
     /// <summary>Replication reads the member acknowledged, attributed to it.</summary>
     public long Acknowledgement;
 
+    /// <summary>Pushes a member acknowledged (this node as leader).</summary>
+    public long PushAcknowledgement;
+
+    /// <summary>Pushes this follower appended (or already held).</summary>
+    public long PushAccepted;
+
     /// <summary>Commit notices that advanced this follower's commit index.</summary>
     public long CommitNotice;
 
@@ -999,4 +1131,7 @@ internal sealed class ReplicationTarget
 {
     public volatile string? Member;
     public volatile bool LastSendFailed;
+
+    /// <summary>While .NEXT's heartbeat to the member is unanswered: the index it matched the member's log at (else -1).</summary>
+    public long HeartbeatPrev = -1;
 }
