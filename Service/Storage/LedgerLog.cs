@@ -753,7 +753,12 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
             lock (appendGate)
             {
                 // Raft §7: keep entries after the snapshot when the log holds its last entry; otherwise the snapshot replaces the whole log.
-                if (TermAt(index) == file.Term && log.LastIndex > index)
+                var keepsEntries = TermAt(index) == file.Term && log.LastIndex > index;
+
+                // Published before the log moves past it: a term read of an index the log no longer holds (.NEXT's pre-vote
+                // reads the last entry's term without a lock) finds the snapshot instead of an empty stretch of log.
+                snapshot = file;
+                if (keepsEntries)
                 {
                     log.CompactThrough(index);
                     InterlockedMax(ref compactedThrough, index);
@@ -767,7 +772,6 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
                 }
             }
 
-            snapshot = file;
             pendingRestore = file;
             AdvanceCommit(index);
         }
