@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using GeoLedger.Storage;
+using GeoLedger.Telemetry;
 
 namespace GeoLedger.Cluster;
 
@@ -32,16 +33,18 @@ public sealed class EntryPush : BackgroundService
 
     private readonly ClusterView view;
     private readonly LedgerLog log;
+    private readonly LedgerMetrics metrics;
     private readonly HttpClient http;
     private readonly Lock gate = new();
     private readonly HashSet<string> onTheWire = []; // guarded by gate
     private TaskCompletionSource due = NewSignal();
 
     /// <summary>Pushes <paramref name="log"/>'s new entries to the members <paramref name="view"/>'s .NEXT is waiting on.</summary>
-    public EntryPush(ClusterView view, LedgerLog log, IHttpMessageHandlerFactory handlers)
+    public EntryPush(ClusterView view, LedgerLog log, LedgerMetrics metrics, IHttpMessageHandlerFactory handlers)
     {
         this.view = view;
         this.log = log;
+        this.metrics = metrics;
         http = new HttpClient(handlers.CreateHandler(RaftHttpHandlerFactory.Name), disposeHandler: true);
         log.PushDue = () => due.TrySetResult();
     }
@@ -96,7 +99,12 @@ public sealed class EntryPush : BackgroundService
                 using var content = new ByteArrayContent(Encode(batch.Entries));
                 using var response = await http.PostAsync(UriOf(member, batch), content, deadline.Token).ConfigureAwait(false);
                 if (response.StatusCode != System.Net.HttpStatusCode.NoContent)
+                {
+                    metrics.EntryPushed("refused");
                     return;
+                }
+
+                metrics.EntryPushed("acknowledged");
                 var last = batch.PrevIndex + batch.Entries.Count;
                 log.RecordPushAcknowledgement(member, last, batch.Term);
                 acknowledged = last;
@@ -105,7 +113,7 @@ public sealed class EntryPush : BackgroundService
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or ObjectDisposedException or UriFormatException
                                        or ArgumentOutOfRangeException) // the entries were compacted away under the read
         {
-            // .NEXT's next request carries the entries.
+            metrics.EntryPushed("failed"); // .NEXT's next request carries the entries
         }
         finally
         {

@@ -29,6 +29,7 @@ public sealed class LedgerMetrics
     private readonly Histogram<double> raftRpcDuration;
     private readonly Counter<long> rejected;
     private readonly Counter<long> readIndexRounds;
+    private readonly Counter<long> entryPushes;
     private readonly ConcurrentDictionary<string, long> memberProgress = new(StringComparer.Ordinal);
     private long snapshotBytes = -1;
     private long storeKeys = -1;
@@ -48,6 +49,7 @@ public sealed class LedgerMetrics
         snapshotDuration = meter.CreateHistogram("geoledger.snapshot.duration", "s", "Time to write a snapshot, from start to its publication.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         raftRpcDuration = meter.CreateHistogram("geoledger.raft.rpc.duration", "s", "Time of one Raft request to a member, by member and message.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         readIndexRounds = meter.CreateCounter<long>("geoledger.read_index.rounds", "{round}", "Read-index rounds this node sent to the leader as a follower, by transport (datagram, http); each serves every linearizable read that joined it.");
+        entryPushes = meter.CreateCounter<long>("geoledger.raft.entry_pushes", "{push}", "Entries this node pushed as leader to a member while .NEXT's heartbeat to it was unanswered, by outcome (acknowledged, refused, failed).");
         rejected = meter.CreateCounter<long>("geoledger.requests.rejected", "{request}", "Client requests refused before they reached the ledger, by reason (auth, size, admission, host, invalid).");
         meter.CreateObservableGauge("geoledger.snapshot.size", () => Observed(Volatile.Read(ref snapshotBytes)), "By", "Size of the newest snapshot this node wrote.");
         meter.CreateObservableGauge("geoledger.store.live_bytes", () => Observed(Volatile.Read(ref storeBytes)), "By", "Bytes of keys and values in the store.");
@@ -114,6 +116,9 @@ public sealed class LedgerMetrics
 
     /// <summary>A read-index round to the leader was answered over <paramref name="transport"/> (datagram or http).</summary>
     public void ReadIndexRound(string transport) => readIndexRounds.Add(1, new KeyValuePair<string, object?>("geoledger.transport", transport));
+
+    /// <summary>A push of entries (<see cref="GeoLedger.Cluster.EntryPush"/>) ended with <paramref name="outcome"/> (acknowledged, refused or failed).</summary>
+    public void EntryPushed(string outcome) => entryPushes.Add(1, new KeyValuePair<string, object?>("geoledger.outcome", outcome));
 
     /// <summary>A Raft request of type <paramref name="message"/> to <paramref name="memberId"/> took <paramref name="elapsed"/>.</summary>
     public void RaftRequestDone(string memberId, string message, TimeSpan elapsed) =>
