@@ -8,7 +8,8 @@ namespace GeoLedger.Cluster;
 /// <summary>
 /// Sends new entries to a member while .NEXT's heartbeat to it is on the wire. .NEXT sends each member one request at a
 /// time, so a write that arrives while a heartbeat travels to the nearest follower would leave only after that
-/// heartbeat's answer: up to a round trip late (in a geo cluster, 7-14% of writes that come now and then, docs/performance.md). The leader's log asks for a push when it appends during such a heartbeat
+/// heartbeat's answer: up to a round trip late (in a geo cluster, 7-14% of writes that come now and then,
+/// docs/performance.md). The leader's log asks for a push when it appends during such a heartbeat
 /// (<see cref="LedgerLog.PushDue"/>); the push carries the entries after the index the heartbeat matched, over the Raft
 /// port, and the follower appends them as an AppendEntries would and answers once they are on disk
 /// (<see cref="LedgerLog.AcceptPushAsync"/>); its answer counts toward the commit like any acknowledgement. Under load
