@@ -74,7 +74,7 @@ public sealed class GeoClusterTests
             for (var i = 0; ; i++)
             {
                 var (leader, _) = await WriteAsync(cluster, $"push-{i}", output);
-                var pushes = await ScrapeAsync(cluster.Nodes.Http, leader);
+                var pushes = await PrometheusText.ScrapeAsync(cluster.Nodes.Http, leader);
                 var acknowledged = Pushes(pushes, "acknowledged");
                 Assert.Equal(0, Pushes(pushes, "refused")); // a member in the leader's term that holds what its heartbeat matched takes the push
                 if (acknowledged > 0)
@@ -96,13 +96,6 @@ public sealed class GeoClusterTests
 
     private static double Pushes(PrometheusText scrape, string outcome) =>
         scrape.All("geoledger_raft_entry_pushes_total", ("geoledger_outcome", outcome)).Sum(s => s.Value);
-
-    private static async Task<PrometheusText> ScrapeAsync(HttpClient http, NodeProcess node)
-    {
-        using var response = await http.GetAsync(new Uri(node.PublicUrl, "/metrics"));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
-    }
 
     /// <summary>
     /// Writes <paramref name="key"/> through the leader's own region until it answers 200, as a client does: a 503

@@ -48,7 +48,7 @@ public sealed class ReadIndexTransportTests
         var http = cluster.Nodes.Http;
         var leader = await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
         follower ??= cluster.Nodes.Nodes.First(n => n != leader);
-        var before = await ScrapeAsync(http, follower);
+        var before = await PrometheusText.ScrapeAsync(http, follower);
         for (var i = 0; i < Rounds; i++)
         {
             using var put = await KvClient.PutAsync(http, leader.PublicUrl, "transport", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -58,17 +58,10 @@ public sealed class ReadIndexTransportTests
             Assert.Equal(i.ToString(System.Globalization.CultureInfo.InvariantCulture), value);
         }
 
-        var after = await ScrapeAsync(http, follower);
+        var after = await PrometheusText.ScrapeAsync(http, follower);
         return (follower, RoundsBy(after, "datagram") - RoundsBy(before, "datagram"), RoundsBy(after, "http") - RoundsBy(before, "http"));
     }
 
     private static double RoundsBy(PrometheusText scrape, string transport) =>
         scrape.All("geoledger_read_index_rounds_total", ("geoledger_transport", transport)).Sum(s => s.Value);
-
-    private static async Task<PrometheusText> ScrapeAsync(HttpClient http, NodeProcess node)
-    {
-        using var response = await http.GetAsync(new Uri(node.PublicUrl, "/metrics"));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
-    }
 }

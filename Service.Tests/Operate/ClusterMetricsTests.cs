@@ -16,15 +16,6 @@ public sealed class ClusterMetricsTests
     private const int Writes = 120;
     private const int Reads = 60;
 
-    private static async Task<PrometheusText> ScrapeAsync(HttpClient http, NodeProcess node)
-    {
-        using var response = await http.GetAsync(new Uri(node.PublicUrl, "/metrics"));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{node.Id} /metrics answered {(int)response.StatusCode}: {text}");
-        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
-        return PrometheusText.Parse(text);
-    }
-
     private static async Task WriteAsync(HttpClient http, NodeProcess leader, string key, int value)
     {
         using var put = await KvClient.PutAsync(http, leader.PublicUrl, key, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -72,7 +63,7 @@ public sealed class ClusterMetricsTests
 
             var scrapes = new Dictionary<string, PrometheusText>();
             foreach (var node in cluster.Nodes.Nodes)
-                scrapes[node.Id] = await ScrapeAsync(http, node);
+                scrapes[node.Id] = await PrometheusText.ScrapeAsync(http, node);
             var atLeader = scrapes[leader.Id];
             var atFollower = scrapes[follower.Id];
 
@@ -113,7 +104,7 @@ public sealed class ClusterMetricsTests
             var newLeader = await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30), survivors);
             for (var i = 0; i < 20; i++)
                 await WriteAsync(http, newLeader, $"after-kill/{i}", i);
-            var afterKill = await ScrapeAsync(http, newLeader);
+            var afterKill = await PrometheusText.ScrapeAsync(http, newLeader);
             Assert.Equal(1, afterKill.Single("geoledger_raft_is_leader"));
             Assert.True(afterKill.Single("geoledger_raft_leader_changes_total") > changesBefore[newLeader.Id],
                 $"leader changes on {newLeader.Id}: {changesBefore[newLeader.Id]} before the kill, {afterKill.Single("geoledger_raft_leader_changes_total")} after");
@@ -122,11 +113,11 @@ public sealed class ClusterMetricsTests
 
             for (var i = 0; i < 10; i++)
                 await WriteAsync(http, newLeader, $"after-kill/more-{i}", i);
-            var later = await ScrapeAsync(http, newLeader);
+            var later = await PrometheusText.ScrapeAsync(http, newLeader);
             Assert.True(later.Single("geoledger_raft_replication_lag", ("geoledger_member", leader.Id)) >= deadLag + 10, "the dead member's lag grows with every write");
             var survivor = survivors.Single(n => n != newLeader);
             Assert.True(later.Single("geoledger_raft_replication_lag", ("geoledger_member", survivor.Id)) < deadLag, "the live follower keeps up");
-            var atSurvivor = await ScrapeAsync(http, survivor);
+            var atSurvivor = await PrometheusText.ScrapeAsync(http, survivor);
             Assert.True(atSurvivor.Single("geoledger_raft_leader_changes_total") > changesBefore[survivor.Id]);
         });
     }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using GeoLedger.LocalCluster;
 using System.Text.RegularExpressions;
 
 namespace GeoLedger.Tests.Operate;
@@ -36,6 +38,16 @@ public sealed partial class PrometheusText(IReadOnlyList<PrometheusSample> sampl
         }
 
         return new PrometheusText(samples, text);
+    }
+
+    /// <summary>Reads <paramref name="node"/>'s <c>/metrics</c>: it must answer 200 with Prometheus text.</summary>
+    public static async Task<PrometheusText> ScrapeAsync(HttpClient http, NodeProcess node)
+    {
+        using var response = await http.GetAsync(new Uri(node.PublicUrl, "/metrics"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{node.Id} /metrics answered {(int)response.StatusCode}: {text}");
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        return Parse(text);
     }
 
     /// <summary>The samples named <paramref name="name"/> whose labels include every pair of <paramref name="labels"/>.</summary>

@@ -49,7 +49,7 @@ public sealed class LedgerMetrics
         snapshotDuration = meter.CreateHistogram("geoledger.snapshot.duration", "s", "Time to write a snapshot, from start to its publication.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         raftRpcDuration = meter.CreateHistogram("geoledger.raft.rpc.duration", "s", "Time of one Raft request to a member, by member and message.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         readIndexRounds = meter.CreateCounter<long>("geoledger.read_index.rounds", "{round}", "Read-index rounds this node sent to the leader as a follower, by transport (datagram, http); each serves every linearizable read that joined it.");
-        entryPushes = meter.CreateCounter<long>("geoledger.raft.entry_pushes", "{push}", "Entries this node pushed as leader to a member while .NEXT's heartbeat to it was unanswered, by outcome (acknowledged, refused, failed).");
+        entryPushes = meter.CreateCounter<long>("geoledger.raft.entry_pushes", "{push}", "Pushes of entries this node sent as leader to a member while .NEXT's heartbeat to it was unanswered, by outcome (acknowledged, refused, failed).");
         rejected = meter.CreateCounter<long>("geoledger.requests.rejected", "{request}", "Client requests refused before they reached the ledger, by reason (auth, size, admission, host, invalid).");
         meter.CreateObservableGauge("geoledger.snapshot.size", () => Observed(Volatile.Read(ref snapshotBytes)), "By", "Size of the newest snapshot this node wrote.");
         meter.CreateObservableGauge("geoledger.store.live_bytes", () => Observed(Volatile.Read(ref storeBytes)), "By", "Bytes of keys and values in the store.");
