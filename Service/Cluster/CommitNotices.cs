@@ -21,12 +21,10 @@ namespace GeoLedger.Cluster;
 /// if a write arrived meanwhile: that write's AppendEntries carries the commit.
 /// A lost notice costs nothing: the next round carries the commit.
 /// </summary>
-public sealed class CommitNotices : BackgroundService
+public sealed class CommitNotices : SideChannel<Uri>
 {
     /// <summary>The path followers serve on their Raft port.</summary>
     public const string Path = "/geoledger/commit";
-
-    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>A member whose last notice came back faster than this is near (the same machine, region or zone).</summary>
     private static readonly TimeSpan NearRoundTrip = TimeSpan.FromMilliseconds(5);
@@ -35,64 +33,27 @@ public sealed class CommitNotices : BackgroundService
     private static readonly TimeSpan NearHold = TimeSpan.FromMilliseconds(3);
 
     private readonly ConcurrentDictionary<Uri, TimeSpan> roundTrips = new(); // each member's last notice round trip
-    private readonly ClusterView view;
     private readonly LedgerLog log;
-    private readonly HttpClient http;
-    private readonly Lock gate = new();
-    private readonly HashSet<Uri> onTheWire = []; // guarded by gate
-    private TaskCompletionSource due = NewSignal();
 
     /// <summary>Sends notices for <paramref name="log"/>'s commits to the members <paramref name="view"/> knows.</summary>
     public CommitNotices(ClusterView view, LedgerLog log, IHttpMessageHandlerFactory handlers)
+        : base(view, handlers)
     {
-        this.view = view;
         this.log = log;
-        http = new HttpClient(handlers.CreateHandler(RaftHttpHandlerFactory.Name), disposeHandler: true);
-        log.CommitNoticeDue = () => due.TrySetResult();
+        log.CommitNoticeDue = Signal;
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            await due.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
-            Interlocked.Exchange(ref due, NewSignal());
-            if (!view.IsLeader)
-                continue;
-            foreach (var member in view.Raft.Members)
-            {
-                if (member.IsRemote && member.EndPoint is UriEndPoint { Uri: var raft })
-                    Start(raft, stoppingToken);
-            }
-        }
-    }
-
-    /// <inheritdoc />
-    public override void Dispose()
-    {
-        http.Dispose();
-        base.Dispose();
-    }
-
-    private void Start(Uri member, CancellationToken token)
-    {
-        lock (gate)
-        {
-            if (!onTheWire.Add(member))
-                return; // the sender sends the newest commit again when its notice is answered
-        }
-
-        _ = SendAsync(member, token);
-    }
+    protected override IEnumerable<Uri> MembersDue() =>
+        View.Raft.Members.Where(m => m.IsRemote).Select(m => m.EndPoint).OfType<UriEndPoint>().Select(e => e.Uri);
 
     /// <summary>Sends the current commit to <paramref name="member"/> until what it was told is current.</summary>
-    private async Task SendAsync(Uri member, CancellationToken token)
+    protected override async Task SendAsync(Uri member, CancellationToken token)
     {
         var sent = 0L;
         try
         {
-            while (!token.IsCancellationRequested && view.IsLeader)
+            while (!token.IsCancellationRequested && View.IsLeader)
             {
                 var notice = log.CurrentCommitNotice();
                 if (notice.Index <= sent)
@@ -109,7 +70,7 @@ public sealed class CommitNotices : BackgroundService
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
                 deadline.CancelAfter(SendTimeout);
                 var started = Stopwatch.GetTimestamp();
-                using var response = await http.PostAsync(UriOf(member, notice), content: null, deadline.Token).ConfigureAwait(false);
+                using var response = await Http.PostAsync(UriOf(member, notice), content: null, deadline.Token).ConfigureAwait(false);
                 roundTrips[member] = Stopwatch.GetElapsedTime(started);
                 sent = notice.Index;
             }
@@ -117,11 +78,6 @@ public sealed class CommitNotices : BackgroundService
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or ObjectDisposedException)
         {
             // The next replication round carries the commit.
-        }
-        finally
-        {
-            lock (gate)
-                onTheWire.Remove(member);
         }
     }
 
@@ -147,12 +103,4 @@ public sealed class CommitNotices : BackgroundService
         };
         return Task.CompletedTask;
     }
-
-    private static bool TryRead(IQueryCollection query, string name, out long value)
-    {
-        value = 0;
-        return query[name] is [{ } text] && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
-    }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

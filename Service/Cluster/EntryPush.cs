@@ -17,7 +17,7 @@ namespace GeoLedger.Cluster;
 /// wire at a time; it goes on while that member's heartbeat is unanswered and entries follow. A lost or refused push
 /// costs nothing: .NEXT's next request carries the entries.
 /// </summary>
-public sealed class EntryPush : BackgroundService
+public sealed class EntryPush : SideChannel<string>
 {
     /// <summary>The path followers serve on their Raft port.</summary>
     public const string Path = "/geoledger/push";
@@ -30,75 +30,37 @@ public sealed class EntryPush : BackgroundService
 
     private const int EntryHeaderBytes = 12; // flags, command id, payload length: three little-endian int32
 
-    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(2);
-
-    private readonly ClusterView view;
     private readonly LedgerLog log;
     private readonly LedgerMetrics metrics;
-    private readonly HttpClient http;
-    private readonly Lock gate = new();
-    private readonly HashSet<string> onTheWire = []; // guarded by gate
-    private TaskCompletionSource due = NewSignal();
 
     /// <summary>Pushes <paramref name="log"/>'s new entries to the members <paramref name="view"/>'s .NEXT is waiting on.</summary>
     public EntryPush(ClusterView view, LedgerLog log, LedgerMetrics metrics, IHttpMessageHandlerFactory handlers)
+        : base(view, handlers)
     {
-        this.view = view;
         this.log = log;
         this.metrics = metrics;
-        http = new HttpClient(handlers.CreateHandler(RaftHttpHandlerFactory.Name), disposeHandler: true);
-        log.PushDue = () => due.TrySetResult();
+        log.PushDue = Signal;
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            await due.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
-            Interlocked.Exchange(ref due, NewSignal());
-            if (!view.IsLeader)
-                continue;
-            foreach (var (member, _) in log.HeartbeatsOnTheWire())
-                Start(member, stoppingToken);
-        }
-    }
-
-    /// <inheritdoc />
-    public override void Dispose()
-    {
-        http.Dispose();
-        base.Dispose();
-    }
-
-    private void Start(string member, CancellationToken token)
-    {
-        lock (gate)
-        {
-            if (!onTheWire.Add(member))
-                return; // the sender looks for more entries when its push is answered
-        }
-
-        _ = SendAsync(member, token);
-    }
+    protected override IEnumerable<string> MembersDue() => log.HeartbeatsOnTheWire();
 
     /// <summary>Pushes to <paramref name="member"/> while .NEXT's heartbeat to it is unanswered and there is something to push.</summary>
-    private async Task SendAsync(string member, CancellationToken token)
+    protected override async Task SendAsync(string member, CancellationToken token)
     {
         var acknowledged = 0L;
         try
         {
-            while (!token.IsCancellationRequested && view.IsLeader)
+            while (!token.IsCancellationRequested && View.IsLeader)
             {
-                var heartbeat = log.HeartbeatsOnTheWire().Find(h => h.Member == member);
-                if (heartbeat.Member is null)
+                if (log.HeartbeatOnTheWire(member) is not { } matched)
                     return; // .NEXT's heartbeat was answered: its next request carries what is left
-                if (log.ReadForPush(Math.Max(heartbeat.Matched, acknowledged), BatchBytes) is not { } batch)
+                if (log.ReadForPush(Math.Max(matched, acknowledged), BatchBytes) is not { } batch)
                     return;
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
                 deadline.CancelAfter(SendTimeout);
                 using var content = new ByteArrayContent(Encode(batch.Entries));
-                using var response = await http.PostAsync(UriOf(member, batch), content, deadline.Token).ConfigureAwait(false);
+                using var response = await Http.PostAsync(UriOf(member, batch), content, deadline.Token).ConfigureAwait(false);
                 if (response.StatusCode != System.Net.HttpStatusCode.NoContent)
                 {
                     metrics.EntryPushed("refused");
@@ -115,11 +77,6 @@ public sealed class EntryPush : BackgroundService
                                        or ArgumentOutOfRangeException) // the entries were compacted away under the read
         {
             metrics.EntryPushed("failed"); // .NEXT's next request carries the entries
-        }
-        finally
-        {
-            lock (gate)
-                onTheWire.Remove(member);
         }
     }
 
@@ -196,12 +153,4 @@ public sealed class EntryPush : BackgroundService
         var accepted = await log.AcceptPushAsync(term, prevIndex, prevTerm, entries, context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = accepted ? StatusCodes.Status204NoContent : StatusCodes.Status409Conflict;
     }
-
-    private static bool TryRead(IQueryCollection query, string name, out long value)
-    {
-        value = 0;
-        return query[name] is [{ } text] && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
-    }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

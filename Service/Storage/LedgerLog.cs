@@ -173,19 +173,33 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     /// </summary>
     public Action? PushDue { get; set; }
 
-    /// <summary>The members (<see cref="ReplicationProbe.MemberKey"/>) with an unanswered heartbeat from .NEXT, and the index it matched them at.</summary>
-    public List<(string Member, long Matched)> HeartbeatsOnTheWire()
+    /// <summary>The members (<see cref="ReplicationProbe.MemberKey"/>) with an unanswered heartbeat from .NEXT.</summary>
+    public List<string> HeartbeatsOnTheWire()
     {
-        var result = new List<(string, long)>();
+        var result = new List<string>();
         if (Volatile.Read(ref heartbeatsOnTheWire) == 0)
             return result;
         foreach (var (_, target) in targets)
         {
-            if (Volatile.Read(ref target.HeartbeatPrev) is var matched and >= 0 && target.Member is { } member)
-                result.Add((member, matched));
+            if (Volatile.Read(ref target.HeartbeatPrev) >= 0 && target.Member is { } member)
+                result.Add(member);
         }
 
         return result;
+    }
+
+    /// <summary>The index .NEXT's unanswered heartbeat to <paramref name="member"/> matched it at; null when none is on the wire.</summary>
+    public long? HeartbeatOnTheWire(string member)
+    {
+        if (Volatile.Read(ref heartbeatsOnTheWire) == 0)
+            return null;
+        foreach (var (_, target) in targets)
+        {
+            if (target.Member == member && Volatile.Read(ref target.HeartbeatPrev) is var matched and >= 0)
+                return matched;
+        }
+
+        return null;
     }
 
     /// <summary>
