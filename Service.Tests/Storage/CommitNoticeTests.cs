@@ -13,35 +13,16 @@ namespace GeoLedger.Tests.Storage;
 /// </summary>
 public sealed class CommitNoticeTests : IDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly TempFolder leaderFolder = new();
-    private readonly TempFolder followerFolder = new();
+    private static readonly TimeSpan Timeout = LeaderAndFollower.Timeout;
+    private readonly LeaderAndFollower logs = new();
 
-    public void Dispose()
-    {
-        leaderFolder.Dispose();
-        followerFolder.Dispose();
-    }
-
-    private static byte[] Json(string text) => Encoding.UTF8.GetBytes(text);
+    public void Dispose() => logs.Dispose();
 
     private static IRaftLogEntry[] Sent => [new EmptyLogEntry { Term = 2 }, new BinaryLogEntry { Content = LedgerCommand.Put("k", Encoding.UTF8.GetBytes("\"v\"")).Encode(), Term = 2 }];
 
     /// <summary>The leader of term 2 wrote k at 3; the follower appended 2 and 3 (or only 2) but its commit index is still 1.</summary>
-    private async Task<(OneNodeLog Leader, OneNodeLog Follower)> AppendedNotCommittedAsync(int entries = 2)
-    {
-        var leader = await OneNodeLog.OpenAsync(leaderFolder.Path);
-        var follower = await OneNodeLog.OpenAsync(followerFolder.Path);
-        await leader.LeadNewTermAsync();
-        await leader.ApplyAsync(LedgerCommand.Put("k", Json("\"v\"")));
-
-        follower.Log.Members = () => [follower.Log.Self, "http://other-1:3262", "http://other-2:3262"]; // alone it is no majority
-        using var timeout = new CancellationTokenSource(Timeout);
-        await ((IPersistentState)follower.Log).UpdateTermAsync(2, resetLastVote: true, timeout.Token);
-        await ((IAuditTrail<IRaftLogEntry>)follower.Log).AppendAsync(new LogEntryProducer<IRaftLogEntry>(Sent[..entries]), startIndex: 2, skipCommitted: true, timeout.Token);
-        Assert.Equal((1L + entries, 1L), (follower.Log.LastIndex, follower.Log.CommitIndex));
-        return (leader, follower);
-    }
+    private Task<(OneNodeLog Leader, OneNodeLog Follower)> AppendedNotCommittedAsync(int entries = 2) =>
+        logs.OpenAsync([LedgerCommand.Put("k", LeaderAndFollower.Json("\"v\""))], Sent[..entries]);
 
     [Fact]
     public async Task A_follower_holding_the_entry_with_the_leaders_term_commits_and_applies_it()

@@ -15,32 +15,18 @@ namespace GeoLedger.Tests.Storage;
 /// </summary>
 public sealed class EntryPushTests : IDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly TempFolder leaderFolder = new();
-    private readonly TempFolder followerFolder = new();
+    private static readonly TimeSpan Timeout = LeaderAndFollower.Timeout;
+    private readonly LeaderAndFollower logs = new();
 
-    public void Dispose()
-    {
-        leaderFolder.Dispose();
-        followerFolder.Dispose();
-    }
+    public void Dispose() => logs.Dispose();
 
-    private static byte[] Json(string text) => Encoding.UTF8.GetBytes(text);
+    private static byte[] Json(string text) => LeaderAndFollower.Json(text);
 
     /// <summary>The leader of term 2 holds its no-op at 2 and puts at 3 and 4; the follower, in term 2, holds up to 2.</summary>
     private async Task<(OneNodeLog Leader, OneNodeLog Follower)> FollowerAtTwoAsync(TimeSpan followerFlushDelay = default)
     {
-        var leader = await OneNodeLog.OpenAsync(leaderFolder.Path);
-        var follower = await OneNodeLog.OpenAsync(followerFolder.Path, flushDelay: followerFlushDelay);
-        await leader.LeadNewTermAsync();
-        await leader.ApplyAsync(LedgerCommand.Put("a", Json("1")));
-        await leader.ApplyAsync(LedgerCommand.Put("b", Json("2")));
-
-        follower.Log.Members = () => [follower.Log.Self, "http://other-1:3262", "http://other-2:3262"];
-        using var timeout = new CancellationTokenSource(Timeout);
-        await ((IPersistentState)follower.Log).UpdateTermAsync(2, resetLastVote: true, timeout.Token);
-        await ((IAuditTrail<IRaftLogEntry>)follower.Log).AppendAsync(new LogEntryProducer<IRaftLogEntry>([new EmptyLogEntry { Term = 2 }]), startIndex: 2, skipCommitted: true, timeout.Token);
-        Assert.Equal((4L, 2L), (leader.Log.LastIndex, follower.Log.LastIndex));
+        var (leader, follower) = await logs.OpenAsync([LedgerCommand.Put("a", Json("1")), LedgerCommand.Put("b", Json("2"))], [new EmptyLogEntry { Term = 2 }], followerFlushDelay);
+        Assert.Equal(4L, leader.Log.LastIndex);
         return (leader, follower);
     }
 
