@@ -174,32 +174,22 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     public Action? PushDue { get; set; }
 
     /// <summary>The members (<see cref="ReplicationProbe.MemberKey"/>) with an unanswered heartbeat from .NEXT.</summary>
-    public List<string> HeartbeatsOnTheWire()
-    {
-        var result = new List<string>();
-        if (Volatile.Read(ref heartbeatsOnTheWire) == 0)
-            return result;
-        foreach (var (_, target) in targets)
-        {
-            if (Volatile.Read(ref target.HeartbeatPrev) >= 0 && target.Member is { } member)
-                result.Add(member);
-        }
-
-        return result;
-    }
+    public List<string> HeartbeatsOnTheWire() => UnansweredHeartbeats().Select(h => h.Member).ToList();
 
     /// <summary>The index .NEXT's unanswered heartbeat to <paramref name="member"/> matched it at; null when none is on the wire.</summary>
-    public long? HeartbeatOnTheWire(string member)
+    public long? HeartbeatOnTheWire(string member) =>
+        UnansweredHeartbeats().Where(h => h.Member == member).Select(h => (long?)h.Matched).FirstOrDefault();
+
+    // .NEXT's heartbeats sent and not answered yet: to whom, and the index each matched that member's log at.
+    private IEnumerable<(string Member, long Matched)> UnansweredHeartbeats()
     {
         if (Volatile.Read(ref heartbeatsOnTheWire) == 0)
-            return null;
+            yield break;
         foreach (var (_, target) in targets)
         {
-            if (target.Member == member && Volatile.Read(ref target.HeartbeatPrev) is var matched and >= 0)
-                return matched;
+            if (Volatile.Read(ref target.HeartbeatPrev) is var matched and >= 0 && target.Member is { } member)
+                yield return (member, matched);
         }
-
-        return null;
     }
 
     /// <summary>
