@@ -13,17 +13,9 @@ namespace GeoLedger.Tests.MultiNode;
 public sealed class GeoClusterTests
 {
     [Fact]
-    public async Task Every_Raft_link_goes_through_the_proxies_and_a_write_waits_for_the_nearest_majority()
-    {
-        using var folder = new TempFolder();
-        var output = new ConcurrentQueue<string>();
-        await using var cluster = GeoCluster.Start(folder.Path, ["eastus", "westus", "centralus"], output: output.Enqueue);
-        try
+    public Task Every_Raft_link_goes_through_the_proxies_and_a_write_waits_for_the_nearest_majority() =>
+        InGeoClusterAsync(async (cluster, leader, output) =>
         {
-            var leader = await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(120));
-            foreach (var node in cluster.Nodes.Nodes)
-                await node.WaitReadyAsync(cluster.Nodes.Http, TimeSpan.FromSeconds(120));
-
             // The nodes dial their peers through the proxies (Ledger:TestRaftVia); without it the links are not delayed at all.
             Assert.True(cluster.RaftConnections > 0, "no node dialed a peer through its proxy: Raft links are not delayed");
 
@@ -47,26 +39,12 @@ public sealed class GeoClusterTests
 
             // The links kept their delays: a proxy falling behind by an election timeout would look like a partition.
             Assert.True(cluster.MaxLinkLateness < TimeSpan.FromMilliseconds(500), $"a link released bytes {cluster.MaxLinkLateness.TotalMilliseconds:0} ms after their time");
-        }
-        catch (Exception e)
-        {
-            var nodes = string.Join(", ", cluster.Nodes.Nodes.Select(n => $"{n.Id} {(n.IsRunning ? "running" : $"exited {n.ExitCode}")}"));
-            throw new Xunit.Sdk.XunitException($"{e.Message}\nnodes: {nodes}; links at most {cluster.MaxLinkLateness.TotalMilliseconds:0} ms late\n--- node output ---\n{string.Join('\n', output.TakeLast(150))}\n--- end of node output ---\n{e}");
-        }
-    }
+        });
 
     [Fact]
-    public async Task A_write_that_arrives_while_a_heartbeat_is_on_the_wire_is_pushed_and_acknowledged_at_once()
-    {
-        using var folder = new TempFolder();
-        var output = new ConcurrentQueue<string>();
-        await using var cluster = GeoCluster.Start(folder.Path, ["eastus", "westus", "centralus"], output: output.Enqueue);
-        try
+    public Task A_write_that_arrives_while_a_heartbeat_is_on_the_wire_is_pushed_and_acknowledged_at_once() =>
+        InGeoClusterAsync(async (cluster, _, output) =>
         {
-            await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(120));
-            foreach (var node in cluster.Nodes.Nodes)
-                await node.WaitReadyAsync(cluster.Nodes.Http, TimeSpan.FromSeconds(120));
-
             // Writes now and then, as a client that is not busy makes them: some arrive while .NEXT's heartbeat to the
             // nearest follower travels (a fifth of the time, with a 35-45 ms round trip and 200 ms heartbeats).
             var random = new Random(7);
@@ -87,10 +65,29 @@ public sealed class GeoClusterTests
                 Assert.True(patience.Elapsed < TimeSpan.FromMinutes(2), $"no push acknowledged after {i + 1} writes");
                 await Task.Delay(random.Next(50, 300)); // the pause between a client's writes, not a wait for a condition
             }
+        });
+
+    /// <summary>
+    /// Runs <paramref name="test"/> on a fresh geo cluster (eastus, westus, centralus) once it has a leader and every node
+    /// is ready, with that leader and the nodes' output; a failure carries the nodes' states, how late the links ran and
+    /// the nodes' last output.
+    /// </summary>
+    private static async Task InGeoClusterAsync(Func<GeoCluster, NodeProcess, ConcurrentQueue<string>, Task> test)
+    {
+        using var folder = new TempFolder();
+        var output = new ConcurrentQueue<string>();
+        await using var cluster = GeoCluster.Start(folder.Path, ["eastus", "westus", "centralus"], output: output.Enqueue);
+        try
+        {
+            var leader = await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(120));
+            foreach (var node in cluster.Nodes.Nodes)
+                await node.WaitReadyAsync(cluster.Nodes.Http, TimeSpan.FromSeconds(120));
+            await test(cluster, leader, output);
         }
         catch (Exception e)
         {
-            throw new Xunit.Sdk.XunitException($"{e.Message}\n--- node output ---\n{string.Join('\n', output.TakeLast(150))}\n--- end of node output ---\n{e}");
+            var nodes = string.Join(", ", cluster.Nodes.Nodes.Select(n => $"{n.Id} {(n.IsRunning ? "running" : $"exited {n.ExitCode}")}"));
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nnodes: {nodes}; links at most {cluster.MaxLinkLateness.TotalMilliseconds:0} ms late\n--- node output ---\n{string.Join('\n', output.TakeLast(150))}\n--- end of node output ---\n{e}");
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
-using GeoLedger.LocalCluster;
 using System.Text.RegularExpressions;
+using GeoLedger.LocalCluster;
 
 namespace GeoLedger.Tests.Operate;
 
