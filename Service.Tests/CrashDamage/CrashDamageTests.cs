@@ -38,6 +38,7 @@ public sealed class CrashDamageTests(ITestOutputHelper output)
             for (var i = 0; i < 70; i++)
                 await acknowledged.PutAsync(http, leader, $"key-{i}", $"{{\"i\":{i},\"v\":1}}");
             await WaitAppliedAsync(http, victim, leader);
+            await WaitForSnapshotAsync(victim); // written in the background: the kill must not come first
 
             await victim.KillAsync();
             // Written while the victim is down, so it must catch up: during catch-up the first value is a legal answer.
@@ -162,6 +163,17 @@ public sealed class CrashDamageTests(ITestOutputHelper output)
         var replay = $"seed {seed} (replay with GEOLEDGER_CRASH_SEED={seed})";
         output.WriteLine(replay);
         return (new Random(seed), replay);
+    }
+
+    private static async Task WaitForSnapshotAsync(NodeProcess node)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (node.Spec.NewestSnapshotIndex() == 0)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{node.Id} wrote no snapshot within 30 s");
+            await Task.Delay(20);
+        }
     }
 
     private static async Task WaitAppliedAsync(HttpClient http, NodeProcess node, NodeProcess leader)
