@@ -13,7 +13,9 @@ namespace GeoLedger.LocalCluster.Geo;
 /// a one-way delay, as a link between two regions would (there is no <c>tc netem</c> here). Bytes are
 /// time-stamped when they arrive and released at arrival + delay, in order, so the delay adds latency
 /// without serializing throughput. A half-close or close travels on with the same delay; a reset
-/// closes both sides at once.
+/// closes both sides at once. Started <see cref="StartWithDatagrams">with datagrams</see>, it also relays UDP
+/// datagrams sent to its port number on to the target's, one way, with the same delay (GeoLedger's acknowledgement
+/// datagrams; nothing answers through it).
 /// </summary>
 /// <remarks>
 /// Every connection direction has a thread of its own that reads and one that releases (blocking socket calls,
@@ -33,7 +35,10 @@ public sealed partial class DelayProxy : IAsyncDisposable
     private readonly Func<string, TimeSpan>? delayForHead;
     private readonly CancellationTokenSource stopping = new();
     private readonly Thread accepting;
+    private Socket? datagrams;
+    private Thread? relaying;
     private int accepted;
+    private int relayed;
     private long maxLateTicks;
 
     private DelayProxy(EndPoint target, TimeSpan delay, Func<string, TimeSpan>? delayForHead, int port)
@@ -70,6 +75,9 @@ public sealed partial class DelayProxy : IAsyncDisposable
     /// <summary>Connections accepted so far.</summary>
     public int Accepted => Volatile.Read(ref accepted);
 
+    /// <summary>Datagrams released to the target so far (0 unless started with datagrams).</summary>
+    public int Relayed => Volatile.Read(ref relayed);
+
     /// <summary>
     /// The most any chunk of bytes left the proxy after its release time (arrival + delay): how far the emulated
     /// link fell behind its delay, from this machine's scheduling or a receiver that stopped reading.
@@ -78,6 +86,34 @@ public sealed partial class DelayProxy : IAsyncDisposable
 
     /// <summary>Starts a proxy on 127.0.0.1:<paramref name="port"/> (0: any free port) to <paramref name="target"/>, delaying each direction by <paramref name="delay"/>.</summary>
     public static DelayProxy Start(EndPoint target, TimeSpan delay, int port = 0) => new(target, delay, null, port);
+
+    /// <summary>
+    /// Starts a proxy on a free loopback port to <paramref name="target"/> (an IP endpoint) that also relays UDP datagrams
+    /// sent to that port number on to the target's port number, each <paramref name="delay"/> late.
+    /// </summary>
+    public static DelayProxy StartWithDatagrams(IPEndPoint target, TimeSpan delay)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var proxy = new DelayProxy(target, delay, null, 0);
+            var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                udp.Bind(new IPEndPoint(IPAddress.Loopback, proxy.Port));
+            }
+            catch (SocketException) when (attempt < 20)
+            {
+                // the UDP port of that number is taken: another TCP port
+                udp.Dispose();
+                proxy.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                continue;
+            }
+
+            proxy.datagrams = udp;
+            proxy.relaying = Run(() => proxy.Relay(udp, target), $"delay proxy :{proxy.Port} datagrams");
+            return proxy;
+        }
+    }
 
     /// <summary>
     /// Starts a proxy whose delay is chosen per connection from the head of the first HTTP request on it
@@ -92,7 +128,8 @@ public sealed partial class DelayProxy : IAsyncDisposable
     {
         await stopping.CancelAsync().ConfigureAwait(false);
         listener.Dispose(); // each connection's sockets close through its break token, linked to stopping
-        await Task.Run(() => accepting.Join(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        datagrams?.Dispose();
+        await Task.Run(() => accepting.Join(TimeSpan.FromSeconds(10)) && (relaying?.Join(TimeSpan.FromSeconds(10)) ?? true)).ConfigureAwait(false);
     }
 
     private static Thread Run(Action body, string name)
@@ -256,6 +293,81 @@ public sealed partial class DelayProxy : IAsyncDisposable
         {
             // a side reset or the proxy stops: the other direction ends too
             broken.Cancel();
+        }
+        finally
+        {
+            foreach (var left in queue.GetConsumingEnumerable())
+                ArrayPool<byte>.Shared.Return(left.Buffer);
+        }
+    }
+
+    // Datagrams: this thread stamps each as it arrives, a releasing thread sends it to the target at its stamp + delay.
+    private void Relay(Socket udp, IPEndPoint target)
+    {
+        using var queue = new BlockingCollection<Chunk>(1024);
+        var releasing = Run(() => ReleaseDatagrams(queue, udp, target), $"delay proxy :{Port} datagram release");
+        try
+        {
+            EndPoint anyone = new IPEndPoint(IPAddress.Any, 0);
+            while (!stopping.IsCancellationRequested)
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+                int n;
+                try
+                {
+                    n = udp.ReceiveFrom(buffer, ref anyone);
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer); // an earlier datagram found no one listening (ICMP), or one too large
+                    continue;
+                }
+
+                if (!queue.TryAdd(new Chunk(buffer, n, Stopwatch.GetTimestamp())))
+                    ArrayPool<byte>.Shared.Return(buffer); // a full queue drops, as a congested link would
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // the proxy stops
+        }
+        finally
+        {
+            queue.CompleteAdding();
+            releasing.Join();
+        }
+    }
+
+    private void ReleaseDatagrams(BlockingCollection<Chunk> queue, Socket udp, IPEndPoint target)
+    {
+        if (OperatingSystem.IsLinux())
+            _ = prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
+        var delayTicks = (long)(Delay.TotalSeconds * Stopwatch.Frequency);
+        try
+        {
+            foreach (var chunk in queue.GetConsumingEnumerable(stopping.Token))
+            {
+                try
+                {
+                    var due = chunk.At + delayTicks;
+                    WaitUntil(due, stopping.Token);
+                    RecordLateness(Stopwatch.GetTimestamp() - due);
+                    Interlocked.Increment(ref relayed);
+                    udp.SendTo(chunk.Buffer.AsSpan(0, chunk.Length), SocketFlags.None, target);
+                }
+                catch (SocketException)
+                {
+                    // nobody listens at the target (yet): a datagram is lost, as on any link
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // the proxy stops
         }
         finally
         {

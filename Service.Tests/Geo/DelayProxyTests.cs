@@ -39,6 +39,37 @@ public sealed class DelayProxyTests
     }
 
     [Fact]
+    public async Task Datagrams_to_the_proxys_port_number_reach_the_targets_intact_in_order_and_at_least_the_delay_late()
+    {
+        var delay = TimeSpan.FromMilliseconds(80);
+        using var target = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var proxy = DelayProxy.StartWithDatagrams((IPEndPoint)target.LocalEndPoint!, delay);
+        using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        var proxyEnd = new IPEndPoint(IPAddress.Loopback, proxy.Port);
+
+        var clock = Stopwatch.StartNew();
+        var sentAt = new List<TimeSpan>();
+        for (var i = 0; i < 3; i++)
+        {
+            sentAt.Add(clock.Elapsed);
+            sender.SendTo(Encoding.ASCII.GetBytes($"datagram {i}"), proxyEnd);
+        }
+
+        target.ReceiveTimeout = (int)Patience.TotalMilliseconds;
+        var buffer = new byte[100];
+        for (var i = 0; i < 3; i++)
+        {
+            var length = target.Receive(buffer);
+            var took = clock.Elapsed - sentAt[i];
+            Assert.Equal($"datagram {i}", Encoding.ASCII.GetString(buffer, 0, length));
+            Assert.True(took >= delay, $"datagram {i} took {took.TotalMilliseconds:0.0} ms through a proxy delaying by {delay.TotalMilliseconds} ms");
+        }
+
+        Assert.Equal(3, proxy.Relayed);
+    }
+
+    [Fact]
     public async Task Each_direction_is_delayed_by_at_least_the_configured_delay()
     {
         var delay = TimeSpan.FromMilliseconds(80);
