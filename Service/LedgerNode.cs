@@ -150,13 +150,25 @@ public static class LedgerNode
         builder.Services.AddSingleton<ClusterView>();
         builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddSingleton<ReadIndex>();
-        if (options.ReadIndexDatagrams)
+        if (options.ReadIndexDatagrams || options.AckDatagrams)
         {
             builder.Services.AddHostedService(sp => new ReadIndexDatagramServer(
                 new System.Net.IPEndPoint(topology.Raft.Address, topology.Raft.Port),
                 ReadIndexDatagram.Key(sp.GetRequiredService<ClusterSecret>()),
-                (term, asker) => ReadIndex.AnswerDatagram(sp.GetRequiredService<ClusterView>(), sp.GetRequiredService<LedgerLog>(), sp.GetRequiredService<MembershipWitness>(), term, asker),
-                sp.GetRequiredService<ILogger<ReadIndexDatagramServer>>()));
+                options.ReadIndexDatagrams
+                    ? (term, asker) => ReadIndex.AnswerDatagram(sp.GetRequiredService<ClusterView>(), sp.GetRequiredService<LedgerLog>(), sp.GetRequiredService<MembershipWitness>(), term, asker)
+                    : null,
+                sp.GetRequiredService<ILogger<ReadIndexDatagramServer>>(),
+                AckDatagram.Key(sp.GetRequiredService<ClusterSecret>()),
+                options.AckDatagrams ? (term, index, member) => CountAckDatagram(sp, member, term, index) : null));
+        }
+
+        if (options.AckDatagrams)
+        {
+            builder.Services.AddSingleton(sp => new AckDatagramSender(
+                AckDatagram.Key(sp.GetRequiredService<ClusterSecret>()),
+                ReplicationProbe.MemberKey(topology.Self.Raft),
+                new LeaderDatagramEndpoint(sp.GetRequiredService<IRaftCluster>(), RaftHttpHandlerFactory.ParseVia(options.TestRaftVia)).Current));
         }
 
         builder.Services.AddSingleton<CommitNotices>();
@@ -227,10 +239,18 @@ public static class LedgerNode
 
             return keys;
         };
+        if (options.AckDatagrams)
+            log.DurableForLeader = app.Services.GetRequiredService<AckDatagramSender>().Send;
         LogMessages.NodeStarting(app.Logger, topology.Self.Id, topology.Self.Public, topology.Self.Raft, topology.Config.Members.Count, options.DataDirectory!);
         if (app.Services.GetRequiredService<ApiTokens>().IsOff)
             LogMessages.AuthenticationOff(app.Logger);
         return Task.CompletedTask;
+    }
+
+    private static void CountAckDatagram(IServiceProvider services, string member, long term, long index)
+    {
+        if (services.GetRequiredService<LedgerLog>().RecordAckDatagram(member, term, index))
+            services.GetRequiredService<LedgerMetrics>().AckDatagramCounted();
     }
 
     /// <summary>

@@ -174,7 +174,7 @@ public sealed partial record ClusterPlan
             {
                 new("allow-api", 100, nsgSources, clientPort),
                 new("allow-raft-from-cluster", 110, allVnets, RaftPort),
-                // A follower asks the leader for its read index with a UDP datagram on the same port number (docs/architecture.md).
+                // Followers ask the leader for read indices and acknowledge entries with UDP datagrams on the same port number (docs/architecture.md).
                 new("allow-raft-datagrams-from-cluster", 111, allVnets, RaftPort, NsgProtocol.Udp),
                 // The membership script reaches the leader's API over the peerings (docs/deploy-azure.md).
                 new("allow-api-from-cluster", 115, allVnets, clientPort),

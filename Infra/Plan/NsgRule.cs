@@ -5,7 +5,7 @@ namespace GeoLedger.Infra.Plan;
 /// <param name="Priority">Azure priority (lower wins).</param>
 /// <param name="Sources">Source CIDRs (or the single service tag <c>Internet</c>).</param>
 /// <param name="Port">Destination port.</param>
-/// <param name="Protocol">TCP, or UDP for the read-index datagrams on the Raft port's number.</param>
+/// <param name="Protocol">TCP, or UDP for the read-index and acknowledgement datagrams on the Raft port's number.</param>
 public sealed record NsgRule(string Name, int Priority, IReadOnlyList<string> Sources, int Port, NsgProtocol Protocol = NsgProtocol.Tcp)
 {
     /// <summary>True when the rule lets in the whole internet.</summary>

@@ -89,7 +89,8 @@ public sealed class GeoCluster : IAsyncDisposable
                 var routes = new List<string>();
                 foreach (var to in members.Where(m => m != from))
                 {
-                    var proxy = DelayProxy.Start(new IPEndPoint(IPAddress.Loopback, to.Raft.Port), GeoLinks.OneWay(from.Region, to.Region));
+                    // With datagrams: a follower's acknowledgement datagrams to B take the same delay as its HTTP answers.
+                    var proxy = DelayProxy.StartWithDatagrams(new IPEndPoint(IPAddress.Loopback, to.Raft.Port), GeoLinks.OneWay(from.Region, to.Region));
                     proxies.Add(proxy);
                     raftProxies.Add(proxy);
                     routes.Add($"{to.Raft.Host}:{to.Raft.Port}=127.0.0.1:{proxy.Port}");

@@ -37,6 +37,11 @@ public sealed class GeoClusterTests
             using var view = JsonDocument.Parse(await cluster.Nodes.Http.GetStringAsync(new Uri(follower.PublicUrl, "v1/cluster")));
             Assert.Equal(cluster.RegionOf(follower), view.RootElement.GetProperty("node").GetProperty("region").GetString());
 
+            // Followers' acknowledgement datagrams reach the leader through the proxies too (the writes above waited for the
+            // nearest majority all the same: a datagram that skipped the delay would have committed them sooner).
+            var acknowledgements = (await PrometheusText.ScrapeAsync(cluster.Nodes.Http, leader)).All("geoledger_raft_ack_datagrams_total").Sum(s => s.Value);
+            Assert.True(acknowledgements > 0, "the leader counted no acknowledgement datagram");
+
             // The links kept their delays: a proxy falling behind by an election timeout would look like a partition.
             Assert.True(cluster.MaxLinkLateness < TimeSpan.FromMilliseconds(500), $"a link released bytes {cluster.MaxLinkLateness.TotalMilliseconds:0} ms after their time");
         });

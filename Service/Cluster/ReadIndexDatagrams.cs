@@ -120,12 +120,14 @@ public static class ReadIndexDatagram
 }
 
 /// <summary>
-/// The leader's side of <see cref="ReadIndexDatagram"/>: a thread blocked on a UDP socket bound to the Raft
-/// listener's address and port, answering each valid question at once with <paramref name="answer"/>'s index
-/// or a refusal. Every node runs one (any node may lead); when the port cannot be bound, the node logs it and
-/// followers asking it fall back to HTTP.
+/// The leader's side of the Raft port's datagrams: a thread blocked on a UDP socket bound to the Raft listener's address
+/// and port. It answers each valid <see cref="ReadIndexDatagram"/> question at once with <paramref name="answer"/>'s index
+/// or a refusal (ignored when <paramref name="answer"/> is null), and hands each valid <see cref="AckDatagram"/> to
+/// <paramref name="acknowledge"/> (term, index, member; ignored when null). Every node runs one (any node may lead); when
+/// the port cannot be bound, the node logs it, followers asking it fall back to HTTP and its followers' HTTP answers count alone.
 /// </summary>
-public sealed class ReadIndexDatagramServer(IPEndPoint endpoint, byte[] key, Func<long, string, long?> answer, ILogger logger) : IHostedService, IDisposable
+public sealed class ReadIndexDatagramServer(IPEndPoint endpoint, byte[] key, Func<long, string, long?>? answer, ILogger logger,
+    byte[]? ackKey = null, Action<long, long, string>? acknowledge = null) : IHostedService, IDisposable
 {
     private Socket? socket;
     private Thread? thread;
@@ -157,7 +159,7 @@ public sealed class ReadIndexDatagramServer(IPEndPoint endpoint, byte[] key, Fun
     private void Serve()
     {
         var udp = socket!;
-        var question = new byte[ReadIndexDatagram.MaxQuestionLength + 1];
+        var question = new byte[Math.Max(ReadIndexDatagram.MaxQuestionLength, AckDatagram.MaxLength) + 1];
         var reply = new byte[ReadIndexDatagram.AnswerLength];
         EndPoint anyone = new IPEndPoint(endpoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (true)
@@ -177,7 +179,13 @@ public sealed class ReadIndexDatagramServer(IPEndPoint endpoint, byte[] key, Fun
                 return; // disposed: the node stops
             }
 
-            if (!ReadIndexDatagram.TryReadQuestion(question.AsSpan(0, length), key, out var nonce, out var term, out var member))
+            if (AckDatagram.IsAck(question.AsSpan(0, length)))
+            {
+                Acknowledge(question.AsSpan(0, length));
+                continue;
+            }
+
+            if (answer is null || !ReadIndexDatagram.TryReadQuestion(question.AsSpan(0, length), key, out var nonce, out var term, out var member))
                 continue; // not ours, or not from a member: no answer, as for any stray datagram
 
             long? index;
@@ -203,6 +211,20 @@ public sealed class ReadIndexDatagramServer(IPEndPoint endpoint, byte[] key, Fun
             {
                 return;
             }
+        }
+    }
+
+    private void Acknowledge(ReadOnlySpan<byte> datagram)
+    {
+        if (acknowledge is null || ackKey is null || !AckDatagram.TryRead(datagram, ackKey, out var term, out var index, out var member))
+            return;
+        try
+        {
+            acknowledge(term, index, member);
+        }
+        catch (Exception e)
+        {
+            LogMessages.ReadIndexDatagramFailed(logger, e); // the member's HTTP answer counts instead
         }
     }
 

@@ -70,6 +70,12 @@ public sealed class LedgerOptions
     /// </summary>
     public bool ReadIndexDatagrams { get; set; } = true;
 
+    /// <summary>
+    /// Whether this node, as a follower, also acknowledges entries by a datagram to the leader's Raft port number the moment
+    /// they are on its disk (<see cref="GeoLedger.Cluster.AckDatagram"/>), and, as leader, counts such datagrams.
+    /// </summary>
+    public bool AckDatagrams { get; set; } = true;
+
     /// <summary>How long a linearizable read waits for its barrier before answering 503 (milliseconds).</summary>
     public int ReadTimeoutMs { get; set; } = 5_000;
 

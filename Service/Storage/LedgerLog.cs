@@ -217,11 +217,51 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
     /// <summary>A member acknowledged a push: its log matches this one durably up to <paramref name="index"/> (of <paramref name="term"/>).</summary>
     public void RecordPushAcknowledgement(string member, long index, long term)
     {
+        if (RecordAcknowledgement(member, index, term))
+            Interlocked.Increment(ref Calls.PushAcknowledgement);
+    }
+
+    /// <summary>
+    /// A member's acknowledgement datagram (<see cref="GeoLedger.Cluster.AckDatagram"/>): in <paramref name="term"/> it holds
+    /// this leader's entry <paramref name="index"/> durably. Counted only from a voting member, while this node leads that
+    /// term and holds an entry of that term at that index; false when it is not counted.
+    /// </summary>
+    public bool RecordAckDatagram(string member, long term, long index)
+    {
+        if (Members?.Invoke() is not { } members || member == Self || !members.Contains(member))
+            return false;
+        lock (appendGate)
+        {
+            if (leaderTerm != term)
+                return false;
+        }
+
+        if (!RecordAcknowledgement(member, index, term))
+            return false;
+        Interlocked.Increment(ref Calls.AckDatagram);
+        return true;
+    }
+
+    private bool RecordAcknowledgement(string member, long index, long term)
+    {
         if (term != ((IPersistentState)this).Term || TermAt(index) != term)
-            return;
-        Interlocked.Increment(ref Calls.PushAcknowledgement);
+            return false;
         tracker.Record(member, index, term);
         TryAdvanceLeaderCommit();
+        return true;
+    }
+
+    /// <summary>
+    /// Called when this node, as a follower in a term, holds durably the entries up to an index that the leader of that
+    /// term sent (the entry at the index is of that term): (term, index). Runs on the appending thread; must return quickly.
+    /// </summary>
+    public Action<long, long>? DurableForLeader { get; set; }
+
+    // After a follower's flush: tells the leader at once when the term did not move since the entries came (as a push's answer).
+    private void AcknowledgeDurable(long term, long index)
+    {
+        if (DurableForLeader is { } acknowledged && index > 0 && ((IPersistentState)this).Term == term && TermAt(index) == term)
+            acknowledged(term, index);
     }
 
     /// <summary>
@@ -254,7 +294,11 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         Interlocked.Increment(ref Calls.PushAccepted);
         var last = prevIndex + entries.Count;
         if (options.FlushBeforeAcknowledging)
+        {
             await log.FlushThroughAsync(last, token).ConfigureAwait(false);
+            AcknowledgeDurable(term, last);
+        }
+
         return ((IPersistentState)this).Term == term;
     }
 
@@ -633,6 +677,7 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         where TEntry : IRaftLogEntry
     {
         Interlocked.Increment(ref Calls.FollowerAppend);
+        var term = ((IPersistentState)this).Term; // .NEXT appends for the leader of this term (it moved to it before)
         if (startIndex > log.LastIndex + 1)
             throw new ArgumentOutOfRangeException(nameof(startIndex), startIndex, $"the log ends at {log.LastIndex}");
         if (options.FollowerAppendDelay > TimeSpan.Zero && entries.RemainingCount > 0)
@@ -674,7 +719,11 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
         var last = index - 1;
         Volatile.Write(ref lastFollowerAppend, new FollowerAppend(last, ((IPersistentState)this).Term));
         if (options.FlushBeforeAcknowledging)
+        {
             await log.FlushThroughAsync(last, token).ConfigureAwait(false);
+            if (last >= startIndex)
+                AcknowledgeDurable(term, last); // not for a heartbeat: it brought nothing new
+        }
     }
 
     ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(TEntry entry, long startIndex, CancellationToken token) => AppendAsync(entry, startIndex, token);
@@ -695,10 +744,14 @@ public sealed class LedgerLog : WriteAheadLog, IAuditTrail<IRaftLogEntry>, IAudi
             throw new ArgumentOutOfRangeException(nameof(startIndex), startIndex, $"the log ends at {log.LastIndex}");
         if (startIndex <= CommitIndex)
             throw new InvalidOperationException($"entry {startIndex} is committed and cannot be replaced");
+        var term = ((IPersistentState)this).Term;
         if (startIndex > log.LastIndex || TermAt(startIndex) != entry.Term)
             AppendFrom(startIndex, [InputOf(entry, entry.TryGetMemory(out var memory) ? memory : await entry.ToByteArrayAsync(null, token).ConfigureAwait(false))]);
         if (options.FlushBeforeAcknowledging)
+        {
             await log.FlushThroughAsync(startIndex, token).ConfigureAwait(false);
+            AcknowledgeDurable(term, startIndex);
+        }
     }
 
     /// <summary>
@@ -1098,6 +1151,9 @@ public sealed class LogCallCounts
 
     /// <summary>Pushes this follower appended (or already held).</summary>
     public long PushAccepted;
+
+    /// <summary>Acknowledgement datagrams this node counted as leader.</summary>
+    public long AckDatagram;
 
     /// <summary>Commit notices that advanced this follower's commit index.</summary>
     public long CommitNotice;

@@ -30,6 +30,7 @@ public sealed class LedgerMetrics
     private readonly Counter<long> rejected;
     private readonly Counter<long> readIndexRounds;
     private readonly Counter<long> entryPushes;
+    private readonly Counter<long> ackDatagrams;
     private readonly ConcurrentDictionary<string, long> memberProgress = new(StringComparer.Ordinal);
     private long snapshotBytes = -1;
     private long storeKeys = -1;
@@ -50,6 +51,7 @@ public sealed class LedgerMetrics
         raftRpcDuration = meter.CreateHistogram("geoledger.raft.rpc.duration", "s", "Time of one Raft request to a member, by member and message.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         readIndexRounds = meter.CreateCounter<long>("geoledger.read_index.rounds", "{round}", "Read-index rounds this node sent to the leader as a follower, by transport (datagram, http); each serves every linearizable read that joined it.");
         entryPushes = meter.CreateCounter<long>("geoledger.raft.entry_pushes", "{push}", "Pushes of entries this node sent as leader to a member while .NEXT's heartbeat to it was unanswered, by outcome (acknowledged, refused, failed).");
+        ackDatagrams = meter.CreateCounter<long>("geoledger.raft.ack_datagrams", "{datagram}", "Acknowledgement datagrams from followers this node counted as leader (entries on a follower's disk, told beside its HTTP answer).");
         rejected = meter.CreateCounter<long>("geoledger.requests.rejected", "{request}", "Client requests refused before they reached the ledger, by reason (auth, size, admission, host, invalid).");
         meter.CreateObservableGauge("geoledger.snapshot.size", () => Observed(Volatile.Read(ref snapshotBytes)), "By", "Size of the newest snapshot this node wrote.");
         meter.CreateObservableGauge("geoledger.store.live_bytes", () => Observed(Volatile.Read(ref storeBytes)), "By", "Bytes of keys and values in the store.");
@@ -119,6 +121,9 @@ public sealed class LedgerMetrics
 
     /// <summary>A push of entries (<see cref="GeoLedger.Cluster.EntryPush"/>) ended with <paramref name="outcome"/> (acknowledged, refused or failed).</summary>
     public void EntryPushed(string outcome) => entryPushes.Add(1, new KeyValuePair<string, object?>("geoledger.outcome", outcome));
+
+    /// <summary>Counts an acknowledgement datagram this leader counted.</summary>
+    public void AckDatagramCounted() => ackDatagrams.Add(1);
 
     /// <summary>A Raft request of type <paramref name="message"/> to <paramref name="memberId"/> took <paramref name="elapsed"/>.</summary>
     public void RaftRequestDone(string memberId, string message, TimeSpan elapsed) =>
