@@ -151,18 +151,7 @@ public static class LedgerNode
         builder.Services.AddSingleton<LedgerWriter>();
         builder.Services.AddSingleton<ReadIndex>();
         if (options.ReadIndexDatagrams || options.AckDatagrams)
-        {
-            builder.Services.AddHostedService(sp => new ReadIndexDatagramServer(
-                new System.Net.IPEndPoint(topology.Raft.Address, topology.Raft.Port),
-                ReadIndexDatagram.Key(sp.GetRequiredService<ClusterSecret>()),
-                options.ReadIndexDatagrams
-                    ? (term, asker) => ReadIndex.AnswerDatagram(sp.GetRequiredService<ClusterView>(), sp.GetRequiredService<LedgerLog>(), sp.GetRequiredService<MembershipWitness>(), term, asker)
-                    : null,
-                sp.GetRequiredService<ILogger<ReadIndexDatagramServer>>(),
-                AckDatagram.Key(sp.GetRequiredService<ClusterSecret>()),
-                options.AckDatagrams ? (term, index, member) => CountAckDatagram(sp, member, term, index) : null));
-        }
-
+            builder.Services.AddHostedService(sp => RaftDatagrams(sp, options, topology));
         if (options.AckDatagrams)
         {
             builder.Services.AddSingleton(sp => new AckDatagramSender(
@@ -245,6 +234,22 @@ public static class LedgerNode
         if (app.Services.GetRequiredService<ApiTokens>().IsOff)
             LogMessages.AuthenticationOff(app.Logger);
         return Task.CompletedTask;
+    }
+
+    // The Raft port's datagram server with the handlers the options allow.
+    private static RaftDatagramServer RaftDatagrams(IServiceProvider sp, LedgerOptions options, NodeTopology topology)
+    {
+        var secret = sp.GetRequiredService<ClusterSecret>();
+        var handlers = new RaftDatagramHandlers
+        {
+            ReadIndexKey = ReadIndexDatagram.Key(secret),
+            Answer = options.ReadIndexDatagrams
+                ? (term, asker) => ReadIndex.AnswerDatagram(sp.GetRequiredService<ClusterView>(), sp.GetRequiredService<LedgerLog>(), sp.GetRequiredService<MembershipWitness>(), term, asker)
+                : null,
+            AckKey = AckDatagram.Key(secret),
+            Acknowledge = options.AckDatagrams ? (term, index, member) => CountAckDatagram(sp, member, term, index) : null,
+        };
+        return new RaftDatagramServer(new System.Net.IPEndPoint(topology.Raft.Address, topology.Raft.Port), handlers, sp.GetRequiredService<ILogger<RaftDatagramServer>>());
     }
 
     private static void CountAckDatagram(IServiceProvider services, string member, long term, long index)

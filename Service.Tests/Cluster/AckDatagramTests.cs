@@ -103,9 +103,10 @@ public sealed class AckDatagramTests
         Assert.Equal(42, index); // the first was never sent
     }
 
-    private static ReadIndexDatagramServer StartServer(Func<long, string, long?>? answer, Action<long, long, string> acknowledge)
+    private static RaftDatagramServer StartServer(Func<long, string, long?>? answer, Action<long, long, string> acknowledge)
     {
-        var server = new ReadIndexDatagramServer(new IPEndPoint(IPAddress.Loopback, 0), ReadIndexDatagram.Key(new ClusterSecret("the-cluster-secret")), answer, NullLogger.Instance, Key, acknowledge);
+        var handlers = new RaftDatagramHandlers { ReadIndexKey = ReadIndexDatagram.Key(new ClusterSecret("the-cluster-secret")), Answer = answer, AckKey = Key, Acknowledge = acknowledge };
+        var server = new RaftDatagramServer(new IPEndPoint(IPAddress.Loopback, 0), handlers, NullLogger.Instance);
         server.Start();
         Assert.NotNull(server.LocalEndPoint);
         return server;

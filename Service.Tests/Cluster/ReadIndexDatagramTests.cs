@@ -150,16 +150,16 @@ public sealed class ReadIndexDatagramTests
     {
         using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        using var server = new ReadIndexDatagramServer((IPEndPoint)taken.LocalEndPoint!, Key, (_, _) => 1, NullLogger.Instance);
+        using var server = new RaftDatagramServer((IPEndPoint)taken.LocalEndPoint!, new RaftDatagramHandlers { ReadIndexKey = Key, Answer = (_, _) => 1 }, NullLogger.Instance);
 
         server.Start();
 
         Assert.Null(server.LocalEndPoint);
     }
 
-    private static ReadIndexDatagramServer StartServer(byte[] key, Func<long, string, long?> answer)
+    private static RaftDatagramServer StartServer(byte[] key, Func<long, string, long?> answer)
     {
-        var server = new ReadIndexDatagramServer(new IPEndPoint(IPAddress.Loopback, 0), key, answer, NullLogger.Instance);
+        var server = new RaftDatagramServer(new IPEndPoint(IPAddress.Loopback, 0), new RaftDatagramHandlers { ReadIndexKey = key, Answer = answer }, NullLogger.Instance);
         server.Start();
         Assert.NotNull(server.LocalEndPoint);
         return server;

@@ -248,7 +248,7 @@ public sealed class ReadIndex : IDisposable
     }
 
     /// <summary>
-    /// The leader's side of a datagram (<see cref="ReadIndexDatagramServer"/>): the witnessed commit index for a
+    /// The leader's side of a datagram (<see cref="RaftDatagramServer"/>): the witnessed commit index for a
     /// follower in <paramref name="askerTerm"/>, or null (refused: the follower asks over HTTP, which runs the full barrier).
     /// </summary>
     public static long? AnswerDatagram(ClusterView view, LedgerLog log, MembershipWitness witness, long askerTerm, string asker) =>
