@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -29,14 +28,9 @@ namespace GeoLedger.Cluster;
 /// </remarks>
 public static class AckDatagram
 {
-    /// <summary>Bytes of the MAC at the end.</summary>
-    public const int MacLength = 16;
-
     /// <summary>The longest acknowledgement: a member key up to 512 bytes of UTF-8.</summary>
-    public const int MaxLength = HeaderLength + MaxMemberBytes + MacLength;
+    public const int MaxLength = MemberDatagram.MaxLength;
 
-    private const int HeaderLength = 4 + 8 + 8 + 2;
-    private const int MaxMemberBytes = 512;
     private static ReadOnlySpan<byte> Magic => "GLk1"u8;
 
     /// <summary>True when <paramref name="datagram"/> claims to be an acknowledgement (its MAC is not checked).</summary>
@@ -46,44 +40,12 @@ public static class AckDatagram
     public static byte[] Key(ClusterSecret secret) => SHA256.HashData(Encoding.UTF8.GetBytes("geoledger ack datagram\n" + (secret.Value ?? "")));
 
     /// <summary>Writes an acknowledgement into <paramref name="buffer"/> (at least <see cref="MaxLength"/> bytes); its length, or 0 when the member does not fit.</summary>
-    public static int Write(Span<byte> buffer, ReadOnlySpan<byte> key, long term, long index, string member)
-    {
-        var memberBytes = Encoding.UTF8.GetByteCount(member);
-        if (memberBytes > MaxMemberBytes)
-            return 0;
-        Magic.CopyTo(buffer);
-        BinaryPrimitives.WriteInt64BigEndian(buffer[4..], term);
-        BinaryPrimitives.WriteInt64BigEndian(buffer[12..], index);
-        BinaryPrimitives.WriteUInt16BigEndian(buffer[20..], (ushort)memberBytes);
-        Encoding.UTF8.GetBytes(member, buffer[HeaderLength..]);
-        var signed = HeaderLength + memberBytes;
-        Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key, buffer[..signed], full);
-        full[..MacLength].CopyTo(buffer.Slice(signed, MacLength));
-        return signed + MacLength;
-    }
+    public static int Write(Span<byte> buffer, ReadOnlySpan<byte> key, long term, long index, string member) =>
+        MemberDatagram.Write(buffer, key, Magic, term, index, member);
 
     /// <summary>Reads an acknowledgement; false when it is malformed or its MAC is not the key's.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> key, out long term, out long index, out string member)
-    {
-        term = 0;
-        index = 0;
-        member = "";
-        if (datagram.Length < HeaderLength + MacLength || !datagram.StartsWith(Magic))
-            return false;
-        var memberBytes = BinaryPrimitives.ReadUInt16BigEndian(datagram[20..]);
-        var signed = HeaderLength + memberBytes;
-        if (memberBytes > MaxMemberBytes || datagram.Length != signed + MacLength)
-            return false;
-        Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key, datagram[..signed], full);
-        if (!CryptographicOperations.FixedTimeEquals(full[..MacLength], datagram.Slice(signed, MacLength)))
-            return false;
-        term = BinaryPrimitives.ReadInt64BigEndian(datagram[4..]);
-        index = BinaryPrimitives.ReadInt64BigEndian(datagram[12..]);
-        member = Encoding.UTF8.GetString(datagram.Slice(HeaderLength, memberBytes));
-        return true;
-    }
+    public static bool TryRead(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> key, out long term, out long index, out string member) =>
+        MemberDatagram.TryRead(datagram, key, Magic, out term, out index, out member);
 }
 
 /// <summary>

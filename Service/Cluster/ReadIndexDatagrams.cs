@@ -28,15 +28,14 @@ namespace GeoLedger.Cluster;
 public static class ReadIndexDatagram
 {
     /// <summary>Bytes of the MAC at the end of each datagram.</summary>
-    public const int MacLength = 16;
+    public const int MacLength = DatagramMac.Length;
 
     /// <summary>Bytes of an answer.</summary>
     public const int AnswerLength = 4 + 8 + 1 + 8 + MacLength;
 
     /// <summary>The longest question: a member endpoint up to 512 bytes of UTF-8.</summary>
-    public const int MaxQuestionLength = 4 + 8 + 8 + 2 + MaxMemberBytes + MacLength;
+    public const int MaxQuestionLength = MemberDatagram.MaxLength;
 
-    private const int MaxMemberBytes = 512;
     private static ReadOnlySpan<byte> QuestionMagic => "GLq1"u8;
     private static ReadOnlySpan<byte> AnswerMagic => "GLa1"u8;
 
@@ -44,36 +43,15 @@ public static class ReadIndexDatagram
     public static byte[] Key(ClusterSecret secret) => SHA256.HashData(Encoding.UTF8.GetBytes("geoledger read-index datagram\n" + (secret.Value ?? "")));
 
     /// <summary>Writes a question into <paramref name="buffer"/> (at least <see cref="MaxQuestionLength"/> bytes); its length, or 0 when the member does not fit.</summary>
-    public static int WriteQuestion(Span<byte> buffer, ReadOnlySpan<byte> key, ulong nonce, long term, string member)
-    {
-        var memberBytes = Encoding.UTF8.GetByteCount(member);
-        if (memberBytes > MaxMemberBytes)
-            return 0;
-        QuestionMagic.CopyTo(buffer);
-        BinaryPrimitives.WriteUInt64BigEndian(buffer[4..], nonce);
-        BinaryPrimitives.WriteInt64BigEndian(buffer[12..], term);
-        BinaryPrimitives.WriteUInt16BigEndian(buffer[20..], (ushort)memberBytes);
-        Encoding.UTF8.GetBytes(member, buffer[22..]);
-        var signed = 22 + memberBytes;
-        Sign(key, buffer[..signed], buffer.Slice(signed, MacLength));
-        return signed + MacLength;
-    }
+    public static int WriteQuestion(Span<byte> buffer, ReadOnlySpan<byte> key, ulong nonce, long term, string member) =>
+        MemberDatagram.Write(buffer, key, QuestionMagic, unchecked((long)nonce), term, member);
 
     /// <summary>Reads a question; false when it is malformed or its MAC is not the key's.</summary>
     public static bool TryReadQuestion(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> key, out ulong nonce, out long term, out string member)
     {
-        nonce = 0;
-        term = 0;
-        member = "";
-        if (datagram.Length < 22 + MacLength || !datagram.StartsWith(QuestionMagic))
-            return false;
-        var memberBytes = BinaryPrimitives.ReadUInt16BigEndian(datagram[20..]);
-        if (memberBytes > MaxMemberBytes || datagram.Length != 22 + memberBytes + MacLength || !Verify(key, datagram[..(22 + memberBytes)], datagram[(22 + memberBytes)..]))
-            return false;
-        nonce = BinaryPrimitives.ReadUInt64BigEndian(datagram[4..]);
-        term = BinaryPrimitives.ReadInt64BigEndian(datagram[12..]);
-        member = Encoding.UTF8.GetString(datagram.Slice(22, memberBytes));
-        return true;
+        var read = MemberDatagram.TryRead(datagram, key, QuestionMagic, out var first, out term, out member);
+        nonce = unchecked((ulong)first);
+        return read;
     }
 
     /// <summary>Writes an answer into <paramref name="buffer"/> (at least <see cref="AnswerLength"/> bytes): <paramref name="index"/>, or a refusal when null.</summary>
@@ -83,7 +61,7 @@ public static class ReadIndexDatagram
         BinaryPrimitives.WriteUInt64BigEndian(buffer[4..], nonce);
         buffer[12] = index is null ? (byte)1 : (byte)0;
         BinaryPrimitives.WriteInt64BigEndian(buffer[13..], index ?? 0);
-        Sign(key, buffer[..21], buffer.Slice(21, MacLength));
+        DatagramMac.Sign(key, buffer[..21], buffer.Slice(21, MacLength));
         return AnswerLength;
     }
 
@@ -97,25 +75,11 @@ public static class ReadIndexDatagram
         if (datagram.Length != AnswerLength || !datagram.StartsWith(AnswerMagic)
             || BinaryPrimitives.ReadUInt64BigEndian(datagram[4..]) != nonce
             || datagram[12] > 1
-            || !Verify(key, datagram[..21], datagram[21..]))
+            || !DatagramMac.Verify(key, datagram[..21], datagram[21..]))
             return false;
         if (datagram[12] == 0)
             index = BinaryPrimitives.ReadInt64BigEndian(datagram[13..]);
         return true;
-    }
-
-    private static void Sign(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> mac)
-    {
-        Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key, data, full);
-        full[..MacLength].CopyTo(mac);
-    }
-
-    private static bool Verify(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, ReadOnlySpan<byte> mac)
-    {
-        Span<byte> expected = stackalloc byte[MacLength];
-        Sign(key, data, expected);
-        return CryptographicOperations.FixedTimeEquals(expected, mac);
     }
 }
 
