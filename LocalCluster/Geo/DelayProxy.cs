@@ -259,29 +259,39 @@ public sealed partial class DelayProxy : IAsyncDisposable
         }
     }
 
-    private void Release(BlockingCollection<Chunk> queue, Socket to, TimeSpan delay, CancellationTokenSource broken)
+    private void Release(BlockingCollection<Chunk> queue, Socket to, TimeSpan delay, CancellationTokenSource broken) =>
+        ReleaseInTime(queue, delay, broken.Token, chunk =>
+        {
+            if (chunk.Length == 0)
+            {
+                to.Shutdown(SocketShutdown.Send);
+                return false;
+            }
+
+            var sent = 0;
+            while (sent < chunk.Length)
+                sent += to.Send(chunk.Buffer, sent, chunk.Length - sent, SocketFlags.None);
+            return true;
+        }, broken.Cancel); // a side reset or the proxy stops: the other direction ends too
+
+    // The releasing thread of either kind: sends each chunk at its stamp + delay until send says stop, the token is
+    // cancelled or something throws (then failed runs first: it must end the producer before what is left is drained).
+    private void ReleaseInTime(BlockingCollection<Chunk> queue, TimeSpan delay, CancellationToken token, Func<Chunk, bool> send, Action failed)
     {
         if (OperatingSystem.IsLinux())
             _ = prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0); // this thread's sleeps end within a nanosecond of their time, not 50 µs later
         var delayTicks = (long)(delay.TotalSeconds * Stopwatch.Frequency);
         try
         {
-            foreach (var chunk in queue.GetConsumingEnumerable(broken.Token))
+            foreach (var chunk in queue.GetConsumingEnumerable(token))
             {
                 try
                 {
                     var due = chunk.At + delayTicks;
-                    WaitUntil(due, broken.Token);
+                    WaitUntil(due, token);
                     RecordLateness(Stopwatch.GetTimestamp() - due);
-                    if (chunk.Length == 0)
-                    {
-                        to.Shutdown(SocketShutdown.Send);
+                    if (!send(chunk))
                         return;
-                    }
-
-                    var sent = 0;
-                    while (sent < chunk.Length)
-                        sent += to.Send(chunk.Buffer, sent, chunk.Length - sent, SocketFlags.None);
                 }
                 finally
                 {
@@ -291,8 +301,7 @@ public sealed partial class DelayProxy : IAsyncDisposable
         }
         catch (Exception)
         {
-            // a side reset or the proxy stops: the other direction ends too
-            broken.Cancel();
+            failed();
         }
         finally
         {
@@ -338,43 +347,21 @@ public sealed partial class DelayProxy : IAsyncDisposable
         }
     }
 
-    private void ReleaseDatagrams(BlockingCollection<Chunk> queue, Socket udp, IPEndPoint target)
-    {
-        if (OperatingSystem.IsLinux())
-            _ = prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
-        var delayTicks = (long)(Delay.TotalSeconds * Stopwatch.Frequency);
-        try
+    private void ReleaseDatagrams(BlockingCollection<Chunk> queue, Socket udp, IPEndPoint target) =>
+        ReleaseInTime(queue, Delay, stopping.Token, chunk =>
         {
-            foreach (var chunk in queue.GetConsumingEnumerable(stopping.Token))
+            Interlocked.Increment(ref relayed);
+            try
             {
-                try
-                {
-                    var due = chunk.At + delayTicks;
-                    WaitUntil(due, stopping.Token);
-                    RecordLateness(Stopwatch.GetTimestamp() - due);
-                    Interlocked.Increment(ref relayed);
-                    udp.SendTo(chunk.Buffer.AsSpan(0, chunk.Length), SocketFlags.None, target);
-                }
-                catch (SocketException)
-                {
-                    // nobody listens at the target (yet): a datagram is lost, as on any link
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(chunk.Buffer);
-                }
+                udp.SendTo(chunk.Buffer.AsSpan(0, chunk.Length), SocketFlags.None, target);
             }
-        }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-        {
-            // the proxy stops
-        }
-        finally
-        {
-            foreach (var left in queue.GetConsumingEnumerable())
-                ArrayPool<byte>.Shared.Return(left.Buffer);
-        }
-    }
+            catch (SocketException)
+            {
+                // nobody listens at the target (yet): a datagram is lost, as on any link
+            }
+
+            return true;
+        }, () => { }); // the proxy stops: its socket closed, the receiving thread ends too
 
     private void RecordLateness(long ticks)
     {
