@@ -33,13 +33,7 @@ public sealed class ReadIndexDatagramTests
         var question = buffer.AsSpan(0, ReadIndexDatagram.WriteQuestion(buffer, Key, 1, 7, Member)).ToArray();
 
         Assert.False(ReadIndexDatagram.TryReadQuestion(question, OtherKey, out _, out _, out _));
-        Assert.False(ReadIndexDatagram.TryReadQuestion(question.AsSpan(0, question.Length - 1), Key, out _, out _, out _));
-        for (var i = 0; i < question.Length; i++)
-        {
-            var changed = question.ToArray();
-            changed[i] ^= 0x01;
-            Assert.False(ReadIndexDatagram.TryReadQuestion(changed, Key, out _, out _, out _), $"byte {i} changed");
-        }
+        Tampering.AssertEveryChangeRefused(question, q => ReadIndexDatagram.TryReadQuestion(q, Key, out _, out _, out _));
     }
 
     [Fact]
@@ -62,12 +56,7 @@ public sealed class ReadIndexDatagramTests
         Assert.Equal(index, read);
         Assert.False(ReadIndexDatagram.TryReadAnswer(buffer, Key, 98, out _)); // a late answer to another question
         Assert.False(ReadIndexDatagram.TryReadAnswer(buffer, OtherKey, 99, out _)); // forged without the secret
-        for (var i = 0; i < buffer.Length; i++)
-        {
-            var changed = buffer.ToArray();
-            changed[i] ^= 0x01;
-            Assert.False(ReadIndexDatagram.TryReadAnswer(changed, Key, 99, out _), $"byte {i} changed");
-        }
+        Tampering.AssertEveryChangeRefused(buffer, a => ReadIndexDatagram.TryReadAnswer(a, Key, 99, out _));
     }
 
     [Fact]
