@@ -139,7 +139,7 @@ public static class LedgerNode
         {
             // A vote must fail well inside the candidate timeout (the election timeout) for a frozen member not to stall elections.
             var lowerElectionTimeout = TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<HttpClusterMemberConfiguration>>().Value.LowerElectionTimeout);
-            return new RaftTrafficObserver(new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3, RaftHttpHandlerFactory.ParseVia(options.TestRaftVia)), topology.Config, sp.GetRequiredService<LedgerMetrics>());
+            return new RaftTrafficObserver(new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3, RaftVia.Parse(options.TestRaftVia)), topology.Config, sp.GetRequiredService<LedgerMetrics>());
         });
 
         builder.Services.AddSingleton(sp =>
@@ -157,7 +157,7 @@ public static class LedgerNode
             builder.Services.AddSingleton(sp => new AckDatagramSender(
                 AckDatagram.Key(sp.GetRequiredService<ClusterSecret>()),
                 ReplicationProbe.MemberKey(topology.Self.Raft),
-                new LeaderDatagramEndpoint(sp.GetRequiredService<IRaftCluster>(), RaftHttpHandlerFactory.ParseVia(options.TestRaftVia)).Current));
+                new LeaderDatagramEndpoint(sp.GetRequiredService<IRaftCluster>(), RaftVia.Parse(options.TestRaftVia)).Current));
         }
 
         builder.Services.AddSingleton<CommitNotices>();

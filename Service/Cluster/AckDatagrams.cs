@@ -98,7 +98,7 @@ public sealed class AckDatagramSender(byte[] key, string self, Func<IPEndPoint?>
 }
 
 /// <summary>Where a node's acknowledgements go: the UDP endpoint of the current leader's Raft URL, as <c>Ledger:TestRaftVia</c> maps it.</summary>
-public sealed class LeaderDatagramEndpoint(IRaftCluster raft, IReadOnlyDictionary<string, DnsEndPoint> via)
+public sealed class LeaderDatagramEndpoint(IRaftCluster raft, RaftVia via)
 {
     private readonly ConcurrentDictionary<Uri, IPEndPoint?> endpoints = new();
 
@@ -106,9 +106,6 @@ public sealed class LeaderDatagramEndpoint(IRaftCluster raft, IReadOnlyDictionar
     public IPEndPoint? Current() =>
         raft.Leader is { IsRemote: true, EndPoint: UriEndPoint { Uri: var uri } } ? endpoints.GetOrAdd(uri, Resolve, via) : null;
 
-    private static IPEndPoint? Resolve(Uri raft, IReadOnlyDictionary<string, DnsEndPoint> via)
-    {
-        var (host, port) = via.TryGetValue($"{raft.DnsSafeHost}:{raft.Port}", out var to) ? (to.Host, to.Port) : (raft.DnsSafeHost, raft.Port);
-        return IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : null;
-    }
+    private static IPEndPoint? Resolve(Uri raft, RaftVia via) =>
+        via.Route(raft.DnsSafeHost, raft.Port) is var to && IPAddress.TryParse(to.Host, out var address) ? new IPEndPoint(address, to.Port) : null;
 }
