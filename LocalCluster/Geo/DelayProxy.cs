@@ -14,8 +14,9 @@ namespace GeoLedger.LocalCluster.Geo;
 /// time-stamped when they arrive and released at arrival + delay, in order, so the delay adds latency
 /// without serializing throughput. A half-close or close travels on with the same delay; a reset
 /// closes both sides at once. Started <see cref="StartWithDatagrams">with datagrams</see>, it also relays UDP
-/// datagrams sent to its port number on to the target's, one way, with the same delay (GeoLedger's acknowledgement
-/// datagrams; nothing answers through it).
+/// datagrams sent to its port number on to the target's with the same delay, and the target's answers back to their
+/// sender, as a NAT would: each sender gets a socket of its own toward the target (GeoLedger's acknowledgement
+/// datagrams, and its read-index questions with their answers).
 /// </summary>
 /// <remarks>
 /// Every connection direction has a thread of its own that reads and one that releases (blocking socket calls,
@@ -37,6 +38,7 @@ public sealed partial class DelayProxy : IAsyncDisposable
     private readonly Thread accepting;
     private Socket? datagrams;
     private Thread? relaying;
+    private readonly Dictionary<EndPoint, DatagramSender> senders = []; // guarded by itself
     private int accepted;
     private int relayed;
     private long maxLateTicks;
@@ -75,7 +77,7 @@ public sealed partial class DelayProxy : IAsyncDisposable
     /// <summary>Connections accepted so far.</summary>
     public int Accepted => Volatile.Read(ref accepted);
 
-    /// <summary>Datagrams released to the target so far (0 unless started with datagrams).</summary>
+    /// <summary>Datagrams released so far, to the target and back (0 unless started with datagrams).</summary>
     public int Relayed => Volatile.Read(ref relayed);
 
     /// <summary>
@@ -89,7 +91,7 @@ public sealed partial class DelayProxy : IAsyncDisposable
 
     /// <summary>
     /// Starts a proxy on a free loopback port to <paramref name="target"/> (an IP endpoint) that also relays UDP datagrams
-    /// sent to that port number on to the target's port number, each <paramref name="delay"/> late.
+    /// sent to that port number on to the target's port number, and the target's answers back, each <paramref name="delay"/> late.
     /// </summary>
     public static DelayProxy StartWithDatagrams(IPEndPoint target, TimeSpan delay)
     {
@@ -129,6 +131,13 @@ public sealed partial class DelayProxy : IAsyncDisposable
         await stopping.CancelAsync().ConfigureAwait(false);
         listener.Dispose(); // each connection's sockets close through its break token, linked to stopping
         datagrams?.Dispose();
+        lock (senders)
+        {
+            foreach (var sender in senders.Values)
+                sender.Socket.Dispose(); // ends its answering thread
+            senders.Clear();
+        }
+
         await Task.Run(() => accepting.Join(TimeSpan.FromSeconds(10)) && (relaying?.Join(TimeSpan.FromSeconds(10)) ?? true)).ConfigureAwait(false);
     }
 
@@ -310,11 +319,12 @@ public sealed partial class DelayProxy : IAsyncDisposable
         }
     }
 
-    // Datagrams: this thread stamps each as it arrives, a releasing thread sends it to the target at its stamp + delay.
+    // Datagrams: this thread stamps each as it arrives, a releasing thread sends it on at its stamp + delay: to the target
+    // from the sender's own socket (so the target's answers to it come back there), or back to a sender from the proxy's port.
     private void Relay(Socket udp, IPEndPoint target)
     {
         using var queue = new BlockingCollection<Chunk>(1024);
-        var releasing = Run(() => ReleaseDatagrams(queue, udp, target), $"delay proxy :{Port} datagram release");
+        var releasing = Run(() => ReleaseDatagrams(queue), $"delay proxy :{Port} datagram release");
         try
         {
             EndPoint anyone = new IPEndPoint(IPAddress.Any, 0);
@@ -322,9 +332,10 @@ public sealed partial class DelayProxy : IAsyncDisposable
             {
                 var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
                 int n;
+                var from = anyone;
                 try
                 {
-                    n = udp.ReceiveFrom(buffer, ref anyone);
+                    n = udp.ReceiveFrom(buffer, ref from);
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
                 {
@@ -332,7 +343,8 @@ public sealed partial class DelayProxy : IAsyncDisposable
                     continue;
                 }
 
-                if (!queue.TryAdd(new Chunk(buffer, n, Stopwatch.GetTimestamp())))
+                var sender = SenderFor(from, target, queue, udp);
+                if (!queue.TryAdd(new Chunk(buffer, n, Stopwatch.GetTimestamp(), new DatagramRoute(sender.Socket, target))))
                     ArrayPool<byte>.Shared.Return(buffer); // a full queue drops, as a congested link would
             }
         }
@@ -347,17 +359,80 @@ public sealed partial class DelayProxy : IAsyncDisposable
         }
     }
 
-    private void ReleaseDatagrams(BlockingCollection<Chunk> queue, Socket udp, IPEndPoint target) =>
+    /// <summary>At most this many senders keep a socket of their own; a new one beyond it takes the least recently heard one's.</summary>
+    private const int MaxDatagramSenders = 8;
+
+    // The socket toward the target for datagrams from one sender, with a thread that queues the target's answers back to it.
+    private DatagramSender SenderFor(EndPoint from, IPEndPoint target, BlockingCollection<Chunk> queue, Socket udp)
+    {
+        var now = Stopwatch.GetTimestamp();
+        lock (senders)
+        {
+            ObjectDisposedException.ThrowIf(stopping.IsCancellationRequested, this); // DisposeAsync closed the senders' sockets already
+            if (senders.TryGetValue(from, out var known))
+            {
+                known.LastHeard = now;
+                return known;
+            }
+
+            if (senders.Count >= MaxDatagramSenders)
+            {
+                var oldest = senders.MinBy(s => s.Value.LastHeard);
+                senders.Remove(oldest.Key);
+                oldest.Value.Socket.Dispose(); // ends its answering thread
+            }
+
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var sender = new DatagramSender(socket) { LastHeard = now };
+            senders[from] = sender;
+            Run(() => RelayAnswers(socket, target, from, queue, udp), $"delay proxy :{Port} datagram answers");
+            return sender;
+        }
+    }
+
+    private void RelayAnswers(Socket socket, IPEndPoint target, EndPoint sender, BlockingCollection<Chunk> queue, Socket udp)
+    {
+        EndPoint anyone = new IPEndPoint(IPAddress.Any, 0);
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+                int n;
+                var from = anyone;
+                try
+                {
+                    n = socket.ReceiveFrom(buffer, ref from);
+                }
+                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer); // the target was not listening (ICMP), or one too large
+                    continue;
+                }
+
+                // Only the target answers through this socket; anything else is a stray datagram, dropped.
+                if (!from.Equals(target) || !queue.TryAdd(new Chunk(buffer, n, Stopwatch.GetTimestamp(), new DatagramRoute(udp, sender))))
+                    ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // the socket was closed (the proxy stops, or a newer sender took its place), or the queue completed
+        }
+    }
+
+    private void ReleaseDatagrams(BlockingCollection<Chunk> queue) =>
         ReleaseInTime(queue, Delay, stopping.Token, chunk =>
         {
             Interlocked.Increment(ref relayed);
             try
             {
-                udp.SendTo(chunk.Buffer.AsSpan(0, chunk.Length), SocketFlags.None, target);
+                chunk.Route!.From.SendTo(chunk.Buffer.AsSpan(0, chunk.Length), SocketFlags.None, chunk.Route.To);
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
-                // nobody listens at the target (yet): a datagram is lost, as on any link
+                // nobody listens there (yet), or the sender's socket was given to a newer one: a datagram is lost, as on any link
             }
 
             return true;
@@ -422,5 +497,15 @@ public sealed partial class DelayProxy : IAsyncDisposable
     [LibraryImport("libc", SetLastError = true)]
     private static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
 
-    private readonly record struct Chunk(byte[] Buffer, int Length, long At);
+    private readonly record struct Chunk(byte[] Buffer, int Length, long At, DatagramRoute? Route = null);
+
+    // Where a datagram goes and from which socket.
+    private sealed record DatagramRoute(Socket From, EndPoint To);
+
+    private sealed class DatagramSender(Socket socket)
+    {
+        public Socket Socket { get; } = socket;
+
+        public long LastHeard { get; set; } // guarded by the proxy's senders
+    }
 }

@@ -70,6 +70,45 @@ public sealed class DelayProxyTests
     }
 
     [Fact]
+    public async Task The_targets_answers_go_back_to_whoever_asked_the_delay_late_each_way()
+    {
+        var delay = TimeSpan.FromMilliseconds(80);
+        using var target = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        target.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var proxy = DelayProxy.StartWithDatagrams((IPEndPoint)target.LocalEndPoint!, delay);
+        var proxyEnd = new IPEndPoint(IPAddress.Loopback, proxy.Port);
+        var answering = Task.Run(() =>
+        {
+            // The target answers each question to the address it came from (the proxy's socket for that sender).
+            target.ReceiveTimeout = (int)Patience.TotalMilliseconds;
+            var buffer = new byte[100];
+            for (var i = 0; i < 2; i++)
+            {
+                EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+                var length = target.ReceiveFrom(buffer, ref from);
+                target.SendTo(Encoding.ASCII.GetBytes("answer to " + Encoding.ASCII.GetString(buffer, 0, length)), from);
+            }
+        });
+        using var first = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = (int)Patience.TotalMilliseconds };
+        using var second = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = (int)Patience.TotalMilliseconds };
+        first.Connect(proxyEnd); // as the read-index client does: it takes answers from the proxy's address only
+        second.Connect(proxyEnd);
+
+        var clock = Stopwatch.StartNew();
+        first.Send(Encoding.ASCII.GetBytes("first"));
+        second.Send(Encoding.ASCII.GetBytes("second"));
+        var buffer = new byte[100];
+        var firstAnswer = Encoding.ASCII.GetString(buffer, 0, first.Receive(buffer));
+        var secondAnswer = Encoding.ASCII.GetString(buffer, 0, second.Receive(buffer));
+        var took = clock.Elapsed;
+        await answering.WaitAsync(Patience);
+
+        Assert.Equal(("answer to first", "answer to second"), (firstAnswer, secondAnswer));
+        Assert.True(took >= 2 * delay, $"the answers came {took.TotalMilliseconds:0.0} ms after the questions through a proxy delaying by {delay.TotalMilliseconds} ms each way");
+        Assert.Equal(4, proxy.Relayed);
+    }
+
+    [Fact]
     public async Task Each_direction_is_delayed_by_at_least_the_configured_delay()
     {
         var delay = TimeSpan.FromMilliseconds(80);
