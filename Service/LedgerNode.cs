@@ -135,11 +135,12 @@ public static class LedgerNode
             c.ColdStart = false; // the stored member list (seeded from the node config) is complete: nobody bootstraps alone
             c.ClientHandlerName = RaftHttpHandlerFactory.Name;
         });
+        builder.Services.AddSingleton(RaftVia.Parse(options.TestRaftVia));
         builder.Services.AddSingleton<IHttpMessageHandlerFactory>(sp =>
         {
             // A vote must fail well inside the candidate timeout (the election timeout) for a frozen member not to stall elections.
             var lowerElectionTimeout = TimeSpan.FromMilliseconds(sp.GetRequiredService<IOptions<HttpClusterMemberConfiguration>>().Value.LowerElectionTimeout);
-            return new RaftTrafficObserver(new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3, RaftVia.Parse(options.TestRaftVia)), topology.Config, sp.GetRequiredService<LedgerMetrics>());
+            return new RaftTrafficObserver(new RaftHttpHandlerFactory(sp.GetRequiredService<ClusterSecret>(), lowerElectionTimeout, lowerElectionTimeout / 3, sp.GetRequiredService<RaftVia>()), topology.Config, sp.GetRequiredService<LedgerMetrics>());
         });
 
         builder.Services.AddSingleton(sp =>
@@ -157,7 +158,7 @@ public static class LedgerNode
             builder.Services.AddSingleton(sp => new AckDatagramSender(
                 AckDatagram.Key(sp.GetRequiredService<ClusterSecret>()),
                 ReplicationProbe.MemberKey(topology.Self.Raft),
-                new LeaderDatagramEndpoint(sp.GetRequiredService<IRaftCluster>(), RaftVia.Parse(options.TestRaftVia)).Current));
+                new LeaderDatagramEndpoint(sp.GetRequiredService<IRaftCluster>(), sp.GetRequiredService<RaftVia>()).Current));
         }
 
         builder.Services.AddSingleton<CommitNotices>();

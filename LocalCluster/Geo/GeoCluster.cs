@@ -89,7 +89,7 @@ public sealed class GeoCluster : IAsyncDisposable
                 var routes = new List<string>();
                 foreach (var to in members.Where(m => m != from))
                 {
-                    // With datagrams: a follower's acknowledgement datagrams to B take the same delay as its HTTP answers.
+                    // With datagrams: A's acknowledgements and read-index questions to B, and B's answers, take the link's delay too.
                     var proxy = DelayProxy.StartWithDatagrams(new IPEndPoint(IPAddress.Loopback, to.Raft.Port), GeoLinks.OneWay(from.Region, to.Region));
                     proxies.Add(proxy);
                     raftProxies.Add(proxy);

@@ -29,11 +29,18 @@ public sealed class GeoClusterTests
                 Assert.True(took >= TimeSpan.FromMilliseconds(majority), $"a write took {took.TotalMilliseconds:0} ms; the nearest majority of a leader in {region} is {majority} ms away");
             }
 
-            // A client in another region reads the write on its own node, and that node names its region.
+            // A client in another region reads the write on its own node, and that node names its region. The read is
+            // linearizable: its node asked the leader for a read index by datagram, through its proxy both ways.
             var follower = cluster.Nodes.Nodes.First(n => n != leader);
+            var reading = Stopwatch.StartNew();
             var (status, value, _) = await KvClient.GetAsync(cluster.Nodes.Http, cluster.ClientUrl(cluster.RegionOf(follower), follower), "geo-2");
+            var readTook = reading.Elapsed;
             Assert.Equal(HttpStatusCode.OK, status);
             Assert.Equal("\"far\"", value);
+            var toLeader = GeoLinks.RttMs(cluster.RegionOf(follower), cluster.RegionOf(leader));
+            Assert.True(readTook >= TimeSpan.FromMilliseconds(toLeader), $"a linearizable read on {follower.Id} took {readTook.TotalMilliseconds:0} ms; its leader is {toLeader} ms away");
+            var rounds = (await PrometheusText.ScrapeAsync(cluster.Nodes.Http, follower)).All("geoledger_read_index_rounds_total", ("geoledger_transport", "datagram")).Sum(s => s.Value);
+            Assert.True(rounds > 0, $"{follower.Id} asked for no read index by datagram");
             using var view = JsonDocument.Parse(await cluster.Nodes.Http.GetStringAsync(new Uri(follower.PublicUrl, "v1/cluster")));
             Assert.Equal(cluster.RegionOf(follower), view.RootElement.GetProperty("node").GetProperty("region").GetString());
 

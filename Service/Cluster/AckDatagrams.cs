@@ -104,8 +104,5 @@ public sealed class LeaderDatagramEndpoint(IRaftCluster raft, RaftVia via)
 
     /// <summary>The leader's endpoint; null when this node leads, no leader is known, or its host is not an IP address (members' URLs are).</summary>
     public IPEndPoint? Current() =>
-        raft.Leader is { IsRemote: true, EndPoint: UriEndPoint { Uri: var uri } } ? endpoints.GetOrAdd(uri, Resolve, via) : null;
-
-    private static IPEndPoint? Resolve(Uri raft, RaftVia via) =>
-        via.Route(raft.DnsSafeHost, raft.Port) is var to && IPAddress.TryParse(to.Host, out var address) ? new IPEndPoint(address, to.Port) : null;
+        raft.Leader is { IsRemote: true, EndPoint: UriEndPoint { Uri: var uri } } ? endpoints.GetOrAdd(uri, via.DatagramEndpoint) : null;
 }

@@ -5,8 +5,8 @@ namespace GeoLedger.Cluster;
 /// <summary>
 /// <c>Ledger:TestRaftVia</c>: where this node reaches a member's Raft port instead of the member's own address
 /// (<c>host:port=host:port,...</c>; the geo cluster puts a delaying proxy on each route). Empty in production.
-/// Connections (<see cref="RaftHttpHandlerFactory"/>) and acknowledgement datagrams (<see cref="LeaderDatagramEndpoint"/>)
-/// take the same route.
+/// Connections (<see cref="RaftHttpHandlerFactory"/>), acknowledgement datagrams (<see cref="LeaderDatagramEndpoint"/>) and
+/// read-index questions (<see cref="ReadIndex"/>) take the same route.
 /// </summary>
 public sealed class RaftVia
 {
@@ -36,6 +36,10 @@ public sealed class RaftVia
     /// <summary>Where to reach <paramref name="host"/>:<paramref name="port"/>: its route, else itself.</summary>
     public DnsEndPoint Route(string host, int port) =>
         routes.TryGetValue($"{host}:{port}", out var to) ? to : new DnsEndPoint(host, port);
+
+    /// <summary>The UDP endpoint of the port a member's Raft URL names, as routed; null when that host is not an IP address (members' URLs are).</summary>
+    public IPEndPoint? DatagramEndpoint(Uri raft) =>
+        Route(raft.DnsSafeHost, raft.Port) is var to && IPAddress.TryParse(to.Host, out var address) ? new IPEndPoint(address, to.Port) : null;
 
     private static DnsEndPoint? Endpoint(string text) =>
         text.LastIndexOf(':') is var colon and > 0 && int.TryParse(text[(colon + 1)..], out var port) && port is > 0 and < 65536

@@ -62,6 +62,7 @@ public sealed class ReadIndex : IDisposable
     private readonly LedgerMetrics metrics;
     private readonly HttpClient http;
     private readonly ReadIndexDatagramClient? datagrams;
+    private readonly RaftVia via;
     private readonly TimeSpan roundTimeout;
     private readonly Lock rounds = new();
     private readonly SemaphoreSlim roundWanted = new(0);
@@ -73,15 +74,15 @@ public sealed class ReadIndex : IDisposable
     private volatile bool disposed;
 
     /// <summary>Read indices for <paramref name="view"/>'s node, over datagrams when <see cref="LedgerOptions.ReadIndexDatagrams"/> allows, else HTTP.</summary>
-    public ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandlerFactory handlers, IOptions<LedgerOptions> options, ClusterSecret secret, LedgerMetrics metrics, ILogger<ReadIndex> logger)
+    public ReadIndex(ClusterView view, LedgerLog log, IHttpMessageHandlerFactory handlers, IOptions<LedgerOptions> options, ClusterSecret secret, RaftVia via, LedgerMetrics metrics, ILogger<ReadIndex> logger)
     {
         this.view = view;
+        this.via = via;
         this.metrics = metrics;
         this.log = log;
         http = new HttpClient(handlers.CreateHandler(RaftHttpHandlerFactory.Name), disposeHandler: true);
         roundTimeout = TimeSpan.FromMilliseconds(options.Value.ReadTimeoutMs);
-        // Not through Ledger:TestRaftVia's proxies (TCP only): a datagram would skip the link's delay.
-        if (options.Value.ReadIndexDatagrams && string.IsNullOrEmpty(options.Value.TestRaftVia))
+        if (options.Value.ReadIndexDatagrams)
             datagrams = new ReadIndexDatagramClient(ReadIndexDatagram.Key(secret), () => LogMessages.ReadIndexDatagramsOff(logger, (int)ReadIndexDatagramClient.Backoff.TotalSeconds));
     }
 
@@ -220,12 +221,12 @@ public sealed class ReadIndex : IDisposable
         return long.Parse(await response.Content.ReadAsStringAsync(token).ConfigureAwait(false), NumberStyles.None, CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The UDP endpoint of a member's Raft URL when its host is an IP address (members' URLs are); null otherwise.</summary>
+    /// <summary>The UDP endpoint of a member's Raft URL (as <c>Ledger:TestRaftVia</c> routes it) when its host is an IP address (members' URLs are); null otherwise.</summary>
     private IPEndPoint? DatagramEndpoint(Uri raft)
     {
         if (!datagramEndpoints.TryGetValue(raft, out var endpoint))
         {
-            endpoint = IPAddress.TryParse(raft.DnsSafeHost, out var address) ? new IPEndPoint(address, raft.Port) : null;
+            endpoint = via.DatagramEndpoint(raft);
             datagramEndpoints[raft] = endpoint;
         }
 
