@@ -11,7 +11,7 @@ namespace GeoLedger.LocalCluster.Geo;
 /// <summary>
 /// A TCP proxy on loopback that forwards every connection to one target and delays each direction by
 /// a one-way delay, as a link between two regions would (there is no <c>tc netem</c> here). Bytes are
-/// time-stamped when they arrive and released at arrival + delay, in order, so the delay adds latency
+/// time-stamped when they arrive (the kernel's receive stamps, <see cref="ArrivalStamps"/>) and released at arrival + delay, in order, so the delay adds latency
 /// without serializing throughput. A half-close or close travels on with the same delay; a reset
 /// closes both sides at once. Started <see cref="StartWithDatagrams">with datagrams</see>, it also relays UDP
 /// datagrams sent to its port number on to the target's with the same delay, and the target's answers back to their
@@ -184,9 +184,11 @@ public sealed partial class DelayProxy : IAsyncDisposable
         try
         {
             server.Connect(target);
-            var (delay, head, headAt) = delayForHead is null ? (Delay, default(ArraySegment<byte>), 0L) : Sniff(client);
-            down = Run(() => Pump(server, client, delay, default, 0, broken), $"delay proxy :{Port} down");
-            Pump(client, server, delay, head, headAt, broken);
+            var clientStamped = ArrivalStamps.Enable(client);
+            var serverStamped = ArrivalStamps.Enable(server);
+            var (delay, head, headAt) = delayForHead is null ? (Delay, default(ArraySegment<byte>), 0L) : Sniff(client, clientStamped);
+            down = Run(() => Pump(server, serverStamped, client, delay, default, 0, broken), $"delay proxy :{Port} down");
+            Pump(client, clientStamped, server, delay, head, headAt, broken);
         }
         catch (Exception)
         {
@@ -201,7 +203,7 @@ public sealed partial class DelayProxy : IAsyncDisposable
     }
 
     // Reads until the end of the first request's head (or 16 KiB, or 5 s) and picks the delay from it.
-    private (TimeSpan Delay, ArraySegment<byte> Head, long At) Sniff(Socket client)
+    private (TimeSpan Delay, ArraySegment<byte> Head, long At) Sniff(Socket client, bool stamped)
     {
         var buffer = new byte[MaxHeadBytes];
         var length = 0;
@@ -214,12 +216,12 @@ public sealed partial class DelayProxy : IAsyncDisposable
                 var left = TimeSpan.FromSeconds(5) - patience.Elapsed;
                 if (left <= TimeSpan.Zero || !client.Poll(left, SelectMode.SelectRead))
                     break; // no head in time: forward what came with the fallback delay
-                var n = client.Receive(buffer, length, buffer.Length - length, SocketFlags.None);
-                if (n == 0)
+                var received = ArrivalStamps.Receive(client, stamped, buffer, length, buffer.Length - length);
+                if (received.Length == 0)
                     break;
                 if (length == 0)
-                    at = Stopwatch.GetTimestamp();
-                length += n;
+                    at = received.At;
+                length += received.Length;
             }
         }
         catch (SocketException) when (length > 0)
@@ -231,8 +233,8 @@ public sealed partial class DelayProxy : IAsyncDisposable
         return (delay, new ArraySegment<byte>(buffer, 0, length), at);
     }
 
-    // One direction: this thread stamps chunks as they arrive, a releasing thread sends each at its stamp + delay.
-    private void Pump(Socket from, Socket to, TimeSpan delay, ArraySegment<byte> first, long firstAt, CancellationTokenSource broken)
+    // One direction: this thread stamps chunks with their arrival (ArrivalStamps), a releasing thread sends each at its stamp + delay.
+    private void Pump(Socket from, bool stamped, Socket to, TimeSpan delay, ArraySegment<byte> first, long firstAt, CancellationTokenSource broken)
     {
         using var queue = new BlockingCollection<Chunk>(1024);
         var releasing = Run(() => Release(queue, to, delay, broken), $"delay proxy :{Port} release");
@@ -248,8 +250,8 @@ public sealed partial class DelayProxy : IAsyncDisposable
             while (true)
             {
                 var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
-                var n = from.Receive(buffer, SocketFlags.None);
-                queue.Add(new Chunk(buffer, n, Stopwatch.GetTimestamp()), broken.Token);
+                var (n, at, _) = ArrivalStamps.Receive(from, stamped, buffer, 0, buffer.Length);
+                queue.Add(new Chunk(buffer, n, at), broken.Token);
                 if (n == 0)
                     break; // end of stream: the releasing thread half-closes the other side after the delay
             }
@@ -343,8 +345,9 @@ public sealed partial class DelayProxy : IAsyncDisposable
                     continue;
                 }
 
+                var (at, _) = ArrivalStamps.OfLastDatagram(udp);
                 var sender = SenderFor(from, target, queue, udp);
-                if (!queue.TryAdd(new Chunk(buffer, n, Stopwatch.GetTimestamp(), new DatagramRoute(sender.Socket, target))))
+                if (!queue.TryAdd(new Chunk(buffer, n, at, new DatagramRoute(sender.Socket, target))))
                     ArrayPool<byte>.Shared.Return(buffer); // a full queue drops, as a congested link would
             }
         }
@@ -412,7 +415,7 @@ public sealed partial class DelayProxy : IAsyncDisposable
                 }
 
                 // Only the target answers through this socket; anything else is a stray datagram, dropped.
-                if (!from.Equals(target) || !queue.TryAdd(new Chunk(buffer, n, Stopwatch.GetTimestamp(), new DatagramRoute(udp, sender))))
+                if (!from.Equals(target) || !queue.TryAdd(new Chunk(buffer, n, ArrivalStamps.OfLastDatagram(socket).At, new DatagramRoute(udp, sender))))
                     ArrayPool<byte>.Shared.Return(buffer);
             }
         }
