@@ -5,10 +5,10 @@ using System.Runtime.InteropServices;
 namespace GeoLedger.LocalCluster.Geo;
 
 /// <summary>
-/// When bytes reached a socket, by the kernel's receive time stamp (<c>SO_TIMESTAMPNS</c>), on the <see cref="Stopwatch"/>
-/// clock. A proxy thread blocked in a receive wakes 40-70 µs (p50; 100-250 µs p90) after the bytes arrive on this 2-vCPU VM
-/// (measured with these stamps): a link stamped at the wake-up would carry that on top of its delay at every hop. Linux
-/// (64-bit) only; elsewhere, or when the kernel gives no stamp, the time is the moment the receive returned.
+/// When bytes reached a socket, by the kernel's receive time stamp (<c>SO_TIMESTAMPNS</c> on a connection, <c>SIOCGSTAMPNS</c>
+/// for a datagram), on the <see cref="Stopwatch"/> clock. A thread blocked in a receive wakes after the bytes by 36-67 µs p50
+/// (100-255 µs p90) on the 2-vCPU VM (docs/performance.md): a link stamped at the wake-up carries that on top of its delay at
+/// every hop. Linux (64-bit) only; elsewhere, or when the kernel gives no stamp, the time is the moment the receive returned.
 /// </summary>
 public static unsafe partial class ArrivalStamps
 {
