@@ -11,9 +11,9 @@ namespace GeoLedger.LocalCluster.Geo;
 /// <summary>
 /// A TCP proxy on loopback that forwards every connection to one target and delays each direction by
 /// a one-way delay, as a link between two regions would (there is no <c>tc netem</c> here). Bytes are
-/// time-stamped when they arrive (the kernel's receive stamps, <see cref="ArrivalStamps"/>) and released at arrival + delay, in order, so the delay adds latency
-/// without serializing throughput. A half-close or close travels on with the same delay; a reset
-/// closes both sides at once. Started <see cref="StartWithDatagrams">with datagrams</see>, it also relays UDP
+/// time-stamped when they arrive (the kernel's receive stamps, <see cref="ArrivalStamps"/>) and released
+/// at arrival + delay, in order, so the delay adds latency without serializing throughput. A half-close
+/// or close travels on with the same delay; a reset closes both sides at once. Started <see cref="StartWithDatagrams">with datagrams</see>, it also relays UDP
 /// datagrams sent to its port number on to the target's with the same delay, and the target's answers back to their
 /// sender, as a NAT would: each sender gets a socket of its own toward the target (GeoLedger's acknowledgement
 /// datagrams, and its read-index questions with their answers).

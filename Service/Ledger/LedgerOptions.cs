@@ -101,7 +101,7 @@ public sealed class LedgerOptions
     public int TestSnapshotAnswerDelayMs { get; set; }
 
     /// <summary>
-    /// Test hook: Raft connections to the endpoint on the left are made to the one on the right
+    /// Test hook: Raft connections and datagrams to the endpoint on the left go to the one on the right
     /// (<c>127.0.0.1:7082=127.0.0.1:9001,...</c>), so a delaying proxy can sit on each link while the
     /// members keep their identities (.NEXT names a member by its Raft URL); null in production.
     /// </summary>
