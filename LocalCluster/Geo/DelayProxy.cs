@@ -329,25 +329,13 @@ public sealed partial class DelayProxy : IAsyncDisposable
         var releasing = Run(() => ReleaseDatagrams(queue), $"delay proxy :{Port} datagram release");
         try
         {
-            EndPoint anyone = new IPEndPoint(IPAddress.Any, 0);
             while (!stopping.IsCancellationRequested)
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
-                int n;
-                var from = anyone;
-                try
-                {
-                    n = udp.ReceiveFrom(buffer, ref from);
-                }
-                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer); // an earlier datagram found no one listening (ICMP), or one too large
+                if (ReceiveDatagram(udp) is not { } datagram)
                     continue;
-                }
-
-                var (at, _) = ArrivalStamps.OfLastDatagram(udp);
+                var (buffer, length, from, at) = datagram;
                 var sender = SenderFor(from, target, queue, udp);
-                if (!queue.TryAdd(new Chunk(buffer, n, at, new DatagramRoute(sender.Socket, target))))
+                if (!queue.TryAdd(new Chunk(buffer, length, at, new DatagramRoute(sender.Socket, target))))
                     ArrayPool<byte>.Shared.Return(buffer); // a full queue drops, as a congested link would
             }
         }
@@ -396,32 +384,39 @@ public sealed partial class DelayProxy : IAsyncDisposable
 
     private void RelayAnswers(Socket socket, IPEndPoint target, EndPoint sender, BlockingCollection<Chunk> queue, Socket udp)
     {
-        EndPoint anyone = new IPEndPoint(IPAddress.Any, 0);
         try
         {
             while (!stopping.IsCancellationRequested)
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
-                int n;
-                var from = anyone;
-                try
-                {
-                    n = socket.ReceiveFrom(buffer, ref from);
-                }
-                catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer); // the target was not listening (ICMP), or one too large
+                if (ReceiveDatagram(socket) is not { } datagram)
                     continue;
-                }
-
+                var (buffer, length, from, at) = datagram;
                 // Only the target answers through this socket; anything else is a stray datagram, dropped.
-                if (!from.Equals(target) || !queue.TryAdd(new Chunk(buffer, n, ArrivalStamps.OfLastDatagram(socket).At, new DatagramRoute(udp, sender))))
+                if (!from.Equals(target) || !queue.TryAdd(new Chunk(buffer, length, at, new DatagramRoute(udp, sender))))
                     ArrayPool<byte>.Shared.Return(buffer);
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
         {
             // the socket was closed (the proxy stops, or a newer sender took its place), or the queue completed
+        }
+    }
+
+    // One datagram in a rented buffer, with its sender and arrival; null (the buffer returned) after an ICMP error (an
+    // earlier datagram found no one listening) or for one too large. Throws when the socket is closed.
+    private static (byte[] Buffer, int Length, EndPoint From, long At)? ReceiveDatagram(Socket socket)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+        try
+        {
+            var length = socket.ReceiveFrom(buffer, ref from);
+            return (buffer, length, from, ArrivalStamps.OfLastDatagram(socket).At);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return null;
         }
     }
 
