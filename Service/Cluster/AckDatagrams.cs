@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -100,9 +99,7 @@ public sealed class AckDatagramSender(byte[] key, string self, Func<IPEndPoint?>
 /// <summary>Where a node's acknowledgements go: the UDP endpoint of the current leader's Raft URL, as <c>Ledger:TestRaftVia</c> maps it.</summary>
 public sealed class LeaderDatagramEndpoint(IRaftCluster raft, RaftVia via)
 {
-    private readonly ConcurrentDictionary<Uri, IPEndPoint?> endpoints = new();
-
     /// <summary>The leader's endpoint; null when this node leads, no leader is known, or its host is not an IP address (members' URLs are).</summary>
     public IPEndPoint? Current() =>
-        raft.Leader is { IsRemote: true, EndPoint: UriEndPoint { Uri: var uri } } ? endpoints.GetOrAdd(uri, via.DatagramEndpoint) : null;
+        raft.Leader is { IsRemote: true, EndPoint: UriEndPoint { Uri: var uri } } ? via.DatagramEndpoint(uri) : null;
 }

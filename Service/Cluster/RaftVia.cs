@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 
 namespace GeoLedger.Cluster;
@@ -11,14 +12,12 @@ namespace GeoLedger.Cluster;
 public sealed class RaftVia
 {
     private readonly Dictionary<string, DnsEndPoint> routes = new(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>No route: every member is reached at its own address.</summary>
-    public static readonly RaftVia None = new();
+    private readonly ConcurrentDictionary<Uri, IPEndPoint?> datagramEndpoints = new(); // one per member URL, looked up on every datagram
 
     /// <summary>True when no member is reached through another address.</summary>
     public bool IsEmpty => routes.Count == 0;
 
-    /// <summary>Parses <c>Ledger:TestRaftVia</c>; <see cref="None"/> when null or empty.</summary>
+    /// <summary>Parses <c>Ledger:TestRaftVia</c>; no route when null or empty.</summary>
     /// <exception cref="InvalidOperationException">An entry is not <c>host:port=host:port</c>.</exception>
     public static RaftVia Parse(string? text)
     {
@@ -30,7 +29,7 @@ public sealed class RaftVia
             via.routes[from] = target;
         }
 
-        return via.IsEmpty ? None : via;
+        return via;
     }
 
     /// <summary>Where to reach <paramref name="host"/>:<paramref name="port"/>: its route, else itself.</summary>
@@ -38,8 +37,8 @@ public sealed class RaftVia
         routes.TryGetValue($"{host}:{port}", out var to) ? to : new DnsEndPoint(host, port);
 
     /// <summary>The UDP endpoint of the port a member's Raft URL names, as routed; null when that host is not an IP address (members' URLs are).</summary>
-    public IPEndPoint? DatagramEndpoint(Uri raft) =>
-        Route(raft.DnsSafeHost, raft.Port) is var to && IPAddress.TryParse(to.Host, out var address) ? new IPEndPoint(address, to.Port) : null;
+    public IPEndPoint? DatagramEndpoint(Uri raft) => datagramEndpoints.GetOrAdd(raft, static (uri, via) =>
+        via.Route(uri.DnsSafeHost, uri.Port) is var to && IPAddress.TryParse(to.Host, out var address) ? new IPEndPoint(address, to.Port) : null, this);
 
     private static DnsEndPoint? Endpoint(string text) =>
         text.LastIndexOf(':') is var colon and > 0 && int.TryParse(text[(colon + 1)..], out var port) && port is > 0 and < 65536

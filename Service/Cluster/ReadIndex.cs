@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using DotNext.Net.Cluster.Consensus.Raft;
 using GeoLedger.Ledger;
 using GeoLedger.Storage;
@@ -66,7 +65,6 @@ public sealed class ReadIndex : IDisposable
     private readonly TimeSpan roundTimeout;
     private readonly Lock rounds = new();
     private readonly SemaphoreSlim roundWanted = new(0);
-    private readonly Dictionary<Uri, IPEndPoint?> datagramEndpoints = []; // the round thread's
     private bool roundOnTheWire; // guarded by rounds
     private Round? firstRound; // guarded by rounds: the round the thread sends next
     private Round? nextRound; // guarded by rounds: the round that reads arriving now join
@@ -200,7 +198,7 @@ public sealed class ReadIndex : IDisposable
         var leaderMember = view.MemberOf(leader) ?? throw new InvalidOperationException("the leader is not in the member list");
         var term = view.Raft.Term; // read now, after every read sharing this round began
         var self = view.Self.Raft.AbsoluteUri;
-        if (datagrams is not null && view.Raft.Members.Count <= MaxMembersForWitness && DatagramEndpoint(leaderMember.Raft) is { } endpoint
+        if (datagrams is not null && view.Raft.Members.Count <= MaxMembersForWitness && via.DatagramEndpoint(leaderMember.Raft) is { } endpoint
             && datagrams.Ask(endpoint, term, self) is { } index)
         {
             metrics.ReadIndexRound("datagram");
@@ -219,18 +217,6 @@ public sealed class ReadIndex : IDisposable
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"the leader answered {(int)response.StatusCode} to a read-index request");
         return long.Parse(await response.Content.ReadAsStringAsync(token).ConfigureAwait(false), NumberStyles.None, CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>The UDP endpoint of a member's Raft URL (as <c>Ledger:TestRaftVia</c> routes it) when its host is an IP address (members' URLs are); null otherwise.</summary>
-    private IPEndPoint? DatagramEndpoint(Uri raft)
-    {
-        if (!datagramEndpoints.TryGetValue(raft, out var endpoint))
-        {
-            endpoint = via.DatagramEndpoint(raft);
-            datagramEndpoints[raft] = endpoint;
-        }
-
-        return endpoint;
     }
 
     /// <summary>Stops the round thread.</summary>
