@@ -80,9 +80,24 @@ public sealed class MembershipChangeTests
         var task = run();
         await Conditions.WaitUntilAsync(() => Task.FromResult(cluster.Output[started..].Split('\n').Any(l => l.StartsWith(marker, StringComparison.Ordinal) && l.Contains("Membership change started: " + change.Split(' ')[0], StringComparison.Ordinal)) || task.IsCompleted), TimeSpan.FromSeconds(60), $"{leader.Id} starts '{change}'");
         await leader.KillAsync();
-        await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30), cluster.Voters.Where(n => n.IsRunning && n.Id != change.Split(' ')[1]).ToList());
+        await OthersAgreeOnALeaderAsync(cluster, change.Split(' ')[1]);
         leader.Start();
         return await task;
+    }
+
+    /// <summary>
+    /// Waits until the running voters other than <paramref name="subject"/> name one running leader. The subject is
+    /// not asked (it may still be catching up, or already removed) but may be the one they name: a node added is a
+    /// voter, and a node being removed still one, from the moment the change commits, and either can win an election.
+    /// </summary>
+    private static async Task OthersAgreeOnALeaderAsync(TestCluster cluster, string subject)
+    {
+        var asked = cluster.Voters.Where(n => n.IsRunning && n.Id != subject).ToList();
+        await Conditions.WaitUntilAsync(async () =>
+        {
+            var named = await Task.WhenAll(asked.Select(cluster.Nodes.LeaderSeenByAsync));
+            return named.Distinct().Count() == 1 && named[0] is { } id && cluster.Nodes.Nodes.Any(n => n.Id == id && n.IsRunning);
+        }, TimeSpan.FromSeconds(30), $"the voters other than {subject} agree on a running leader");
     }
 
     private static async Task ChangeWithLeaderKillAsync(TestCluster cluster, string change, Func<Task> run) =>
