@@ -97,12 +97,12 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
                 }
             })).ToList();
 
-            await WaitUntilAsync(() => Volatile.Read(ref acknowledged) >= 200, TimeSpan.FromSeconds(60));
+            await Conditions.WaitUntilAsync(() => Volatile.Read(ref acknowledged) >= 200, TimeSpan.FromSeconds(60), "200 writes are acknowledged");
             var follower = source.Nodes.Nodes.First(n => n != leader);
             var revision = await DownloadBackupAsync(http, follower.PublicUrl, backupFile);
 
             var atBackup = Volatile.Read(ref acknowledged);
-            await WaitUntilAsync(() => Volatile.Read(ref acknowledged) >= atBackup + 200, TimeSpan.FromSeconds(60));
+            await Conditions.WaitUntilAsync(() => Volatile.Read(ref acknowledged) >= atBackup + 200, TimeSpan.FromSeconds(60), "200 more writes are acknowledged after the backup");
             await stop.CancelAsync();
             await Task.WhenAll(writers);
 
@@ -262,11 +262,4 @@ public sealed class BackupRestoreTests(ITestOutputHelper output)
     }
 
     private static HttpClient Client() => new(new SocketsHttpHandler { AllowAutoRedirect = true, UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!condition())
-            await Task.Delay(20, deadline.Token);
-    }
 }

@@ -14,4 +14,16 @@ public static class Conditions
             await Task.Delay(50);
         }
     }
+
+    /// <summary>The same for a condition read from the test's own state (a counter, a flag), polled every 20 ms.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"timed out waiting until {what}");
+            await Task.Delay(20);
+        }
+    }
 }

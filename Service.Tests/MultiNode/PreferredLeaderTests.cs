@@ -52,7 +52,7 @@ public sealed class PreferredLeaderTests(ITestOutputHelper output)
             // 1. Whoever wins the first election, leadership goes to the preferred member.
             var first = await nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
             var initial = Stopwatch.StartNew();
-            await WaitUntilAsync(async () => await nodes.LeaderSeenByAsync(first) == Preferred, TimeSpan.FromSeconds(30), "the preferred member never led");
+            await Conditions.WaitUntilAsync(async () => await nodes.LeaderSeenByAsync(first) == Preferred, TimeSpan.FromSeconds(30), "the preferred member leads");
             output.WriteLine($"first leader {first.Id}; {Preferred} led {initial.ElapsedMilliseconds} ms later");
             var view = await ViewAsync(http, preferred);
             Assert.Equal(Preferred, view.Body.GetProperty("preferredLeader").GetString());
@@ -122,7 +122,7 @@ public sealed class PreferredLeaderTests(ITestOutputHelper output)
             Assert.True(took <= bound, $"leadership returned {took.TotalMilliseconds:0} ms after {Preferred} caught up; the bound is {bound.TotalMilliseconds:0} ms");
 
             // The old leader's /v1/cluster tells the transfer it made.
-            await WaitUntilAsync(async () => (await ViewAsync(http, other)).Body.GetProperty("lastTransfer") is { ValueKind: JsonValueKind.Object } t && t.GetProperty("outcome").GetString() == "succeeded", TimeSpan.FromSeconds(10), "the old leader does not report the transfer");
+            await Conditions.WaitUntilAsync(async () => (await ViewAsync(http, other)).Body.GetProperty("lastTransfer") is { ValueKind: JsonValueKind.Object } t && t.GetProperty("outcome").GetString() == "succeeded", TimeSpan.FromSeconds(10), "the old leader reports the transfer succeeded");
             var transfer = (await ViewAsync(http, other)).Body.GetProperty("lastTransfer");
             Assert.Equal(other.Id, transfer.GetProperty("from").GetString());
             Assert.Equal(Preferred, transfer.GetProperty("to").GetString());
@@ -155,17 +155,6 @@ public sealed class PreferredLeaderTests(ITestOutputHelper output)
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
             return new View(Unreachable, 0, null, null, default);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string failure)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!await condition())
-        {
-            if (deadline.IsCancellationRequested)
-                throw new TimeoutException($"{failure} within {timeout.TotalSeconds:0} s");
-            await Task.Delay(25);
         }
     }
 }

@@ -86,7 +86,7 @@ public sealed class WatchTests(ITestOutputHelper output)
             for (var kill = 1; kill <= 2; kill++)
             {
                 var target = Writes * kill / 3;
-                await WaitUntilAsync(() => Volatile.Read(ref done) >= target, TimeSpan.FromSeconds(120));
+                await Conditions.WaitUntilAsync(() => Volatile.Read(ref done) >= target, TimeSpan.FromSeconds(120), $"{target} writes are done");
                 var leader = await cluster.Nodes.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
                 await leader.KillAsync();
                 killed.Add(leader.Id);
@@ -99,7 +99,7 @@ public sealed class WatchTests(ITestOutputHelper output)
             await Task.WhenAll(writers);
             var written = acknowledged.ToList();
             var last = written.Max(w => w.Revision);
-            await WaitUntilAsync(() => watcher.Through >= last && watcher.Progress > 0, TimeSpan.FromSeconds(60));
+            await Conditions.WaitUntilAsync(() => watcher.Through >= last && watcher.Progress > 0, TimeSpan.FromSeconds(60), $"the watcher has seen revision {last} and a progress event");
             await watcher.StopAsync();
 
             var events = seen.ToList();
@@ -134,13 +134,6 @@ public sealed class WatchTests(ITestOutputHelper output)
             var oldest = (await gone.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("oldestRevision").GetInt64();
             Assert.True(oldest > 1 && oldest <= last, $"oldestRevision {oldest}");
         });
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!condition())
-            await Task.Delay(20, deadline.Token);
     }
 
     /// <summary>Follows one node's watch, reconnecting with Last-Event-ID whenever the stream ends or is dropped.</summary>
@@ -182,7 +175,7 @@ public sealed class WatchTests(ITestOutputHelper output)
                 // Between two streams: the next one is being opened anyway.
             }
 
-            await WaitUntilAsync(() => Connections > before, TimeSpan.FromSeconds(60));
+            await Conditions.WaitUntilAsync(() => Connections > before, TimeSpan.FromSeconds(60), "the watcher reconnects");
         }
 
         public async Task StopAsync()

@@ -351,7 +351,7 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
             var lone = follower;
             foreach (var other in cluster.Nodes.Nodes.Where(n => n != lone))
                 await other.KillAsync();
-            await WaitUntilAsync(async () => (await cluster.Nodes.LeaderSeenByAsync(lone)) is null, TimeSpan.FromSeconds(30));
+            await Conditions.WaitUntilAsync(async () => (await cluster.Nodes.LeaderSeenByAsync(lone)) is null, TimeSpan.FromSeconds(30), $"{lone.Id} names no leader");
             foreach (var scenario in Scenarios().Where(s => s.Where == Where.LoneNode))
             {
                 using var response = await scenario.Send(toFollower);
@@ -360,13 +360,6 @@ public sealed class OpenApiDriftTests(ReadAuthNodeFixture node, SlowApplyNodeFix
 
             Assert.True(problems.Count == 0, string.Join("\n", problems));
         });
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!await condition())
-            await Task.Delay(50, deadline.Token);
     }
 
     /// <summary>A route pattern as the document writes it: <c>{**key}</c> is <c>{key}</c>, <c>{id:int}</c> is <c>{id}</c>.</summary>
