@@ -39,7 +39,7 @@ public sealed class DataFolderStartupTests : IDisposable
         else
             File.SetUnixFileMode(Data, UnixFileMode.UserRead | UnixFileMode.UserExecute);
 
-        await AssertRefusedAsync(await StartAsync(Data), $"Data folder '{Data}' cannot be written");
+        AssertRefused(await StartAsync(Data), $"Data folder '{Data}' cannot be written");
     }
 
     [Fact]
@@ -49,11 +49,11 @@ public sealed class DataFolderStartupTests : IDisposable
         if (!IsRoot)
             File.SetUnixFileMode(Data, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         // As root: the node runs in a mount namespace of its own, where the folder is a read-only bind mount.
-        string[] prefix = IsRoot ? ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" && exec \"$@\"", Data] : [];
+        string[] wrapper = IsRoot ? ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" && exec \"$@\"", Data] : [];
 
-        var (exitCode, output) = await StartAsync(Data, prefix);
+        var (exitCode, output) = await StartAsync(Data, wrapper);
 
-        await AssertRefusedAsync((exitCode, output), $"Data folder '{Data}' cannot be written");
+        AssertRefused((exitCode, output), $"Data folder '{Data}' cannot be written");
         if (IsRoot)
             Assert.Contains("Read-only file system", output, StringComparison.Ordinal);
     }
@@ -65,7 +65,7 @@ public sealed class DataFolderStartupTests : IDisposable
         File.WriteAllText(file, "not a folder");
         var data = Path.Combine(file, "data");
 
-        await AssertRefusedAsync(await StartAsync(data), $"Data folder '{data}' cannot be created");
+        AssertRefused(await StartAsync(data), $"Data folder '{data}' cannot be created");
     }
 
     [Fact]
@@ -98,47 +98,16 @@ public sealed class DataFolderStartupTests : IDisposable
         Assert.True(open.Count == 0, "open to group or others:\n" + string.Join('\n', open));
     }
 
-    private static async Task AssertRefusedAsync((int ExitCode, string Output) run, string expected)
+    /// <summary>Refused naming <paramref name="expected"/>, and never "in use" for a folder nobody holds.</summary>
+    private static void AssertRefused((int ExitCode, string Output) run, string expected)
     {
-        await Task.CompletedTask;
-        Assert.True(run.ExitCode == 2, $"exit code {run.ExitCode}: {run.Output}");
-        Assert.Contains("Node cannot start", run.Output, StringComparison.Ordinal);
-        Assert.Contains(expected, run.Output, StringComparison.Ordinal);
+        RefusedStart.AssertRefused(run, expected);
         Assert.DoesNotContain("in use", run.Output, StringComparison.Ordinal);
     }
 
-    /// <summary>Runs the service on <paramref name="data"/> (under <paramref name="prefix"/>); its exit code and everything it printed.</summary>
-    private async Task<(int ExitCode, string Output)> StartAsync(string data, params string[] prefix)
-    {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        var start = new ProcessStartInfo(prefix.Length > 0 ? prefix[0] : dotnet)
-        {
-            WorkingDirectory = folder.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in prefix.Skip(1).Concat(prefix.Length > 0 ? [dotnet] : []))
-            start.ArgumentList.Add(arg);
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "GeoLedger.dll"));
-        foreach (var arg in (string[])["--urls", $"http://127.0.0.1:{PortAllocator.Next()}", $"--Ledger:RaftPort={PortAllocator.Next()}", $"--Ledger:DataDirectory={data}"])
-            start.ArgumentList.Add(arg);
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"The service started instead of refusing: {await stdout}");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    /// <summary>Runs the service on <paramref name="data"/> (under <paramref name="wrapper"/>); its exit code and everything it printed.</summary>
+    private Task<(int ExitCode, string Output)> StartAsync(string data, params string[] wrapper) =>
+        RefusedStart.RunAsync(folder.Path, [$"--Ledger:DataDirectory={data}"], wrapper);
 
     private static void Run(string command, params string[] args)
     {

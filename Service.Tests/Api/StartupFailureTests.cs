@@ -1,11 +1,10 @@
-using System.Diagnostics;
 using GeoLedger.Ledger;
 
 namespace GeoLedger.Tests.Api;
 
 /// <summary>
 /// Invalid settings and damaged data stop the real service process (exit code 2) with a message naming the setting or
-/// the folder. Run as a process because the message is the program's last word, logged after the host is gone.
+/// the folder.
 /// </summary>
 public sealed class StartupFailureTests : IDisposable
 {
@@ -15,46 +14,9 @@ public sealed class StartupFailureTests : IDisposable
 
     private string DataDirectory => Path.Combine(folder.Path, "data");
 
-    /// <summary>Runs the service with <paramref name="args"/>; returns its exit code and everything it printed.</summary>
-    private async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            WorkingDirectory = folder.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "GeoLedger.dll"));
-        // Should it start after all, it listens on ports nobody else uses and the test fails on the timeout.
-        var raftPort = Random.Shared.Next(20_000, 60_000);
-        foreach (var arg in (string[])["--urls", "http://127.0.0.1:0", $"--Ledger:RaftPort={raftPort}", $"--Ledger:DataDirectory={DataDirectory}", .. args])
-            start.ArgumentList.Add(arg);
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"The service started instead of refusing: {await stdout}");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private async Task AssertRefusedAsync(string expected, params string[] args)
-    {
-        var (exitCode, output) = await RunAsync(args);
-
-        Assert.True(exitCode == 2, $"exit code {exitCode}: {output}");
-        Assert.Contains("Node cannot start", output, StringComparison.Ordinal);
-        Assert.Contains(expected, output, StringComparison.Ordinal);
-    }
+    /// <summary>Runs the service on this test's data folder with <paramref name="args"/> and checks it refused, naming <paramref name="expected"/>.</summary>
+    private async Task AssertRefusedAsync(string expected, params string[] args) =>
+        RefusedStart.AssertRefused(await RefusedStart.RunAsync(folder.Path, [$"--Ledger:DataDirectory={DataDirectory}", .. args]), expected);
 
     [Fact]
     public async Task An_empty_token_is_refused_naming_the_setting()
