@@ -4,7 +4,7 @@ using static GeoLedger.Tests.Api.ApiAssert;
 
 namespace GeoLedger.Tests.Api;
 
-/// <summary>A node with tokens <c>w</c> (write) and <c>r</c> (read) and <c>Ledger:RequireReadAuth</c> true.</summary>
+/// <summary>A node with tokens <c>w</c> (write), <c>r</c> (read) and <c>a</c> (admin), and <c>Ledger:RequireReadAuth</c> true.</summary>
 public sealed class ReadAuthNodeFixture() : NodeFixture(new()
 {
     ["Ledger:ApiTokens:0:Token"] = "w",
@@ -56,7 +56,8 @@ public sealed class ReadAuthenticationTests(ReadAuthNodeFixture node) : IClassFi
     [Theory]
     [InlineData("r")]
     [InlineData("w")]
-    public async Task A_read_with_a_read_or_write_token_is_served(string token)
+    [InlineData("a")]
+    public async Task A_read_with_a_read_write_or_admin_token_is_served(string token)
     {
         using var response = await node.Client.SendAsync(Get("/v1/kv/secret", token));
 
