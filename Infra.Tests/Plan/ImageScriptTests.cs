@@ -180,7 +180,8 @@ public sealed class ImageScriptTests
         {
             for (var attempt = 0; ; attempt++)
             {
-                var port = Random.Shared.Next(20000, 60000);
+                // A port the kernel picks is in its ephemeral range, where the tests' PortAllocator hands out none.
+                var port = FreeEphemeralPort();
                 var listener = new HttpListener();
                 listener.Prefixes.Add($"http://127.0.0.1:{port}/");
                 try
@@ -193,6 +194,13 @@ public sealed class ImageScriptTests
                     listener.Close();
                 }
             }
+        }
+
+        private static int FreeEphemeralPort()
+        {
+            using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            return ((IPEndPoint)probe.LocalEndpoint).Port;
         }
 
         private async Task ServeAsync()

@@ -1,5 +1,6 @@
 using System.Net;
 using GeoLedger.Cluster;
+using GeoLedger.LocalCluster;
 using static GeoLedger.Tests.Api.ApiAssert;
 
 namespace GeoLedger.Tests.Api;
@@ -16,9 +17,9 @@ public sealed class AvailabilityTests
     /// </summary>
     private static LedgerFactory LeaderlessNode(TempFolder folder)
     {
-        var port = Random.Shared.Next(20_000, 60_000);
+        var (raftPort, publicPort) = (PortAllocator.Next(), PortAllocator.Next());
         var members = Enumerable.Range(0, 3)
-            .Select(i => new ClusterMember($"node-{i}", "test", new Uri($"http://127.77.0.{i + 1}:{port}/"), new Uri($"http://127.77.0.{i + 1}:{port + 1}/")))
+            .Select(i => new ClusterMember($"node-{i}", "test", new Uri($"http://127.77.0.{i + 1}:{raftPort}/"), new Uri($"http://127.77.0.{i + 1}:{publicPort}/")))
             .ToList();
         var path = Path.Combine(folder.Path, "node.json");
         File.WriteAllText(path, NodeConfigLoader.Render(new NodeConfig("node-0", members)));
