@@ -87,8 +87,8 @@ public sealed class MembershipChangeTests
 
     /// <summary>
     /// Waits until the running voters other than <paramref name="subject"/> name one running leader. The subject is
-    /// not asked (it may still be catching up, or already removed) but may be the one they name: a node added is a
-    /// voter, and a node being removed still one, from the moment the change commits, and either can win an election.
+    /// not asked (it may still be catching up, or already removed) but may be the one they name: a node being added
+    /// votes from the moment its addition commits, a node being removed until its removal does, and either can win.
     /// </summary>
     private static async Task OthersAgreeOnALeaderAsync(TestCluster cluster, string subject)
     {
