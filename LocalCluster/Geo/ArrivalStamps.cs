@@ -17,6 +17,7 @@ public static unsafe partial class ArrivalStamps
     private const int SiocGStampNs = 0x8907;
     private const int EIntr = 4;
     private const int EAgain = 11;
+    private const int EConnReset = 104;
     private const int ControlBytes = 64;
 
     /// <summary>A stamp further back than this is not believed: the real-time clock stepped between the stamp and the read.</summary>
@@ -68,7 +69,7 @@ public static unsafe partial class ArrivalStamps
                 if (errno == EAgain)
                     socket.Poll(-1, SelectMode.SelectRead); // a socket .NET made non-blocking: wait for bytes, then read them
                 else if (errno != EIntr)
-                    throw new SocketException(errno == 104 ? (int)SocketError.ConnectionReset : (int)SocketError.SocketError);
+                    throw new SocketException(errno == EConnReset ? (int)SocketError.ConnectionReset : (int)SocketError.SocketError);
                 message.ControlLength = ControlBytes;
             }
 

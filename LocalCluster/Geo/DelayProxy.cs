@@ -335,7 +335,7 @@ public sealed partial class DelayProxy : IAsyncDisposable
                     continue;
                 var (buffer, length, from, at) = datagram;
                 var sender = SenderFor(from, target, queue, udp);
-                if (!queue.TryAdd(new Chunk(buffer, length, at, new DatagramRoute(sender.Socket, target))))
+                if (!queue.TryAdd(new Chunk(buffer, length, at, sender.ToTarget)))
                     ArrayPool<byte>.Shared.Return(buffer); // a full queue drops, as a congested link would
             }
         }
@@ -375,24 +375,24 @@ public sealed partial class DelayProxy : IAsyncDisposable
 
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var sender = new DatagramSender(socket) { LastHeard = now };
+            var sender = new DatagramSender(new DatagramRoute(socket, target), new DatagramRoute(udp, from)) { LastHeard = now };
             senders[from] = sender;
-            Run(() => RelayAnswers(socket, target, from, queue, udp), $"delay proxy :{Port} datagram answers");
+            Run(() => RelayAnswers(sender, queue), $"delay proxy :{Port} datagram answers");
             return sender;
         }
     }
 
-    private void RelayAnswers(Socket socket, IPEndPoint target, EndPoint sender, BlockingCollection<Chunk> queue, Socket udp)
+    private void RelayAnswers(DatagramSender sender, BlockingCollection<Chunk> queue)
     {
         try
         {
             while (!stopping.IsCancellationRequested)
             {
-                if (ReceiveDatagram(socket) is not { } datagram)
+                if (ReceiveDatagram(sender.Socket) is not { } datagram)
                     continue;
                 var (buffer, length, from, at) = datagram;
                 // Only the target answers through this socket; anything else is a stray datagram, dropped.
-                if (!from.Equals(target) || !queue.TryAdd(new Chunk(buffer, length, at, new DatagramRoute(udp, sender))))
+                if (!from.Equals(sender.ToTarget.To) || !queue.TryAdd(new Chunk(buffer, length, at, sender.Back)))
                     ArrayPool<byte>.Shared.Return(buffer);
             }
         }
@@ -500,9 +500,14 @@ public sealed partial class DelayProxy : IAsyncDisposable
     // Where a datagram goes and from which socket.
     private sealed record DatagramRoute(Socket From, EndPoint To);
 
-    private sealed class DatagramSender(Socket socket)
+    // One sender's two routes: its datagrams to the target from a socket of its own, and the target's answers back to it.
+    private sealed class DatagramSender(DatagramRoute toTarget, DatagramRoute back)
     {
-        public Socket Socket { get; } = socket;
+        public DatagramRoute ToTarget { get; } = toTarget;
+
+        public DatagramRoute Back { get; } = back;
+
+        public Socket Socket => ToTarget.From;
 
         public long LastHeard { get; set; } // guarded by the proxy's senders
     }
